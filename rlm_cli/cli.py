@@ -1,0 +1,127 @@
+"""Command-line entry point: parses flags and wires the layers; no logic of its own.
+
+Heavy modules (LiteLLM, tree-sitter) are imported inside the commands that need
+them, never at start-up, so ``rlm --help`` and the offline commands stay fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import List, Optional
+
+import typer
+from typing_extensions import Annotated
+
+from . import __version__
+from .exits import EXIT_USAGE, run_guarded
+
+app = typer.Typer(
+    name="rlm",
+    help="Ask questions of inputs far larger than a model's context window (Recursive Language Models).\n\n"
+    "The input is never pasted into a prompt: it is loaded into a sandboxed Python REPL that the model explores.\n"
+    "Offline commands (inspect, grep, peek) show exactly what the model's helpers see, with no model at all.",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+
+# -- options shared by every command that reads inputs ----------------------------
+Paths = Annotated[Optional[List[str]], typer.Argument(help="Files, directories, or - for stdin (default: stdin when piped).", show_default=False)]
+Hidden = Annotated[bool, typer.Option("--hidden", help="Include hidden files and directories.", rich_help_panel="Walking")]
+NoIgnore = Annotated[bool, typer.Option("--no-ignore", help="Ignore .gitignore, .rlmignore and .git/info/exclude.", rich_help_panel="Walking")]
+Follow = Annotated[bool, typer.Option("--follow-symlinks", "-L", help="Follow symbolic links (loops are detected).", rich_help_panel="Walking")]
+Include = Annotated[Optional[List[str]], typer.Option("--include", help="Only files matching this glob (repeatable).", rich_help_panel="Walking", show_default=False)]
+Exclude = Annotated[Optional[List[str]], typer.Option("--exclude", help="Skip files matching this glob (repeatable).", rich_help_panel="Walking", show_default=False)]
+MaxFile = Annotated[str, typer.Option("--max-file-size", help="Skip walked files larger than this (e.g. 100M, 2G).", rich_help_panel="Walking")]
+MaxTotal = Annotated[str, typer.Option("--max-total-size", help="Stop loading once this much has been loaded.", rich_help_panel="Walking")]
+
+
+def _walk_options(hidden: bool, no_ignore: bool, follow: bool, include, exclude, max_file: str, max_total: str):
+    from .context import WalkOptions
+    from .sizes import parse_size
+
+    return WalkOptions(hidden=hidden, follow_symlinks=follow, no_ignore=no_ignore, include=tuple(include or ()),
+                       exclude=tuple(exclude or ()), max_file_size=parse_size(max_file, "--max-file-size"),
+                       max_total_size=parse_size(max_total, "--max-total-size"))
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"rlm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False) -> None:
+    pass
+
+
+@app.command()
+def inspect(
+    paths: Paths = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print a JSON object (files, skipped, totals).")] = False,
+    all_files: Annotated[bool, typer.Option("--all", help="List every file, not only the largest.")] = False,
+    hidden: Hidden = False, no_ignore: NoIgnore = False, follow_symlinks: Follow = False,
+    include: Include = None, exclude: Exclude = None, max_file_size: MaxFile = "100M", max_total_size: MaxTotal = "8G",
+) -> None:
+    """Show what would be loaded (files, bytes, lines, estimated tokens, languages) and what was skipped, and why."""
+    from .context import load
+    from .offline import inspect_report
+
+    opts = _walk_options(hidden, no_ignore, follow_symlinks, include, exclude, max_file_size, max_total_size)
+    code = inspect_report(load(paths or [], opts), json_out=json_out, all_files=all_files)
+    raise typer.Exit(code)
+
+
+@app.command()
+def grep(
+    pattern: Annotated[str, typer.Argument(help="A Python regular expression (or a literal with -F).", show_default=False)],
+    paths: Paths = None,
+    ignore_case: Annotated[bool, typer.Option("--ignore-case", "-i", help="Case-insensitive match.")] = False,
+    fixed: Annotated[bool, typer.Option("--fixed-strings", "-F", help="Treat PATTERN as a literal string.")] = False,
+    context: Annotated[int, typer.Option("--context", "-C", min=0, help="Lines of context around each match.")] = 0,
+    max_count: Annotated[int, typer.Option("--max-count", "-m", min=0, help="Stop after this many matches (0: no limit).")] = 0,
+    count: Annotated[bool, typer.Option("--count", "-c", help="Print only the number of matching lines.")] = False,
+    hidden: Hidden = False, no_ignore: NoIgnore = False, follow_symlinks: Follow = False,
+    include: Include = None, exclude: Exclude = None, max_file_size: MaxFile = "100M", max_total_size: MaxTotal = "8G",
+) -> None:
+    """Print lines matching PATTERN as path:line: text, exactly as the model's .grep() sees them.
+
+    Exit status: 0 if a line matched, 1 if none did, 2 on bad input.
+    """
+    from .context import load
+    from .offline import grep_command
+
+    opts = _walk_options(hidden, no_ignore, follow_symlinks, include, exclude, max_file_size, max_total_size)
+    loaded = load(paths or [], opts).require_some()
+    found = grep_command(loaded, pattern, ignore_case=ignore_case, fixed=fixed, context=context,
+                         max_count=max_count, count_only=count)
+    raise typer.Exit(0 if found else 1)
+
+
+@app.command()
+def peek(
+    path: Annotated[str, typer.Argument(help="A file, a directory (shows its tree), or - for stdin.", show_default=False)],
+    lines: Annotated[Optional[str], typer.Option("--lines", "-n", help="Numbered lines A:B (1-based, inclusive; A: or :B work).", show_default=False)] = None,
+    start: Annotated[int, typer.Option("--start", min=0, help="Character offset to start from.")] = 0,
+    chars: Annotated[int, typer.Option("--chars", min=1, help="How many characters to show.")] = 2000,
+    hidden: Hidden = False, no_ignore: NoIgnore = False, follow_symlinks: Follow = False,
+) -> None:
+    """Show part of a file as the model's .peek()/.lines() return it, or a directory's tree."""
+    from .context import load
+    from .offline import peek_command
+
+    opts = _walk_options(hidden, no_ignore, follow_symlinks, None, None, "100M", "8G")
+    peek_command(load([path], opts).require_some(), lines=lines, start=start, chars=chars)
+
+
+def main() -> None:
+    """Console-script entry: run the app with rlm's exit codes and one-line errors."""
+    sys.exit(run_guarded(app))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
+
+__all__ = ["app", "main", "EXIT_USAGE"]
