@@ -14,7 +14,7 @@ import os
 from typing import Iterator
 
 from .search import Matcher, scan
-from .textindex import TextIndex, build_index
+from .textindex import BLOCK, TextIndex, build_index
 from .types import Chunk, FileChangedError, InputError, Match, MatchList
 
 MAX_STR_CHARS = 50_000_000  # str(doc) refuses more: slice, grep or chunk instead
@@ -28,6 +28,8 @@ class Document:
     ``path`` is what people read (relative to the input root, or ``<stdin>``);
     ``real_path`` is the file on disk that backs it.
     """
+
+    block_size = BLOCK  # index granularity; tests shrink it to exercise block edges
 
     def __init__(self, path: str, real_path: str, *, encoding: str = "utf-8", language: str | None = None) -> None:
         self.path = path
@@ -78,6 +80,7 @@ class Document:
             st = None
         if st is None or st.st_size < self._end:
             self.close()
+            self._index = None
             raise FileChangedError(f"{self.path}: file shrank or vanished while being read; reload it")
 
     def close(self) -> None:
@@ -85,6 +88,7 @@ class Document:
         if isinstance(self._map, mmap.mmap):
             self._map.close()
         self._map = None
+        self._block = (-1, "")
 
     def _read(self, a: int, b: int) -> bytes:
         return self._open()[a:b]
@@ -101,7 +105,7 @@ class Document:
     def index(self) -> TextIndex:
         if self._index is None:
             m = self._open()
-            self._index = build_index(self._read, self._base, len(m), self._release)
+            self._index = build_index(self._read, self._base, len(m), self._release, self.block_size)
         return self._index
 
     # -- sizes ------------------------------------------------------------------
@@ -260,14 +264,6 @@ class Document:
         from .chunking import line_chunks
 
         return line_chunks(self, max_chars, overlap)
-
-    def _iter_blocks(self) -> Iterator[tuple[int, int, str]]:
-        """(first char offset, newlines before, text) for each block."""
-        idx = self.index
-        for i in range(len(idx.starts) - 1):
-            data = self._read(idx.starts[i], idx.starts[i + 1])
-            self._release(idx.starts[i], idx.starts[i + 1])
-            yield idx.chars[i], idx.newlines[i], data.decode("utf-8", "replace")
 
     # -- code intelligence (tree-sitter) -------------------------------------------
     def outline(self):
