@@ -323,3 +323,30 @@ def test_bwrap_isolation_holds_below_the_audit_hook(inputs: Path):
             assert out == "False False\nTrue\n['lo']\n/scratch /scratch\n"
     finally:
         secret.unlink()
+
+
+def test_worker_that_dies_is_restarted_and_the_model_is_told(env):
+    repl, _ = env
+    ok(repl, "doomed = 1")
+    res = repl.run_cell("import os\nos._exit(3)")
+    assert res.restarted and not res.timed_out and "exit status 3" in res.error and "variables were lost" in res.error
+    assert repl.run_cell("doomed").error_type == "NameError"
+    assert ok(repl, "print(len(context))") == "2\n"
+
+
+def test_importing_the_repl_package_stays_light():
+    import subprocess
+    import sys
+
+    code = ("import sys, rlm_cli.repl\nfrom rlm_cli.repl import Repl, ReplSettings, resolve_sandbox\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('litellm', 'tree_sitter', 'tree_sitter_language_pack')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_numpy_scipy_sympy_import_under_the_limits(env):
+    repl, _ = env
+    res = repl.run_cell("import numpy, scipy.linalg, sympy\nprint(numpy.linalg.det(numpy.eye(3)), sympy.sqrt(8))",
+                        timeout=60)
+    assert res.error is None, res.to_model()
+    assert res.stdout == "1.0 2*sqrt(2)\n"

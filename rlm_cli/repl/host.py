@@ -160,7 +160,8 @@ class Repl:
         elif not isinstance(inputs, ReplInputs):
             inputs = ReplInputs.from_paths(list(inputs))
         self.inputs = inputs
-        self.handler: SubcallHandler = handler if handler is not None else FunctionHandler()
+        self._own_handler = FunctionHandler() if handler is None else None  # closed with the REPL
+        self.handler: SubcallHandler = handler if handler is not None else self._own_handler
         self.settings = settings or ReplSettings()
         self.on_subcall = on_subcall
         self.on_answer = on_answer
@@ -247,6 +248,8 @@ class Repl:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
+        if self._own_handler is not None:
+            self._own_handler.close()
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
