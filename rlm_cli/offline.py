@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import sys
 from collections import Counter
 
 from .context import Corpus, Document, FileChangedError, InputError, Loaded
-from .context.search import Matcher
+from .context.search import RG_MIN_BYTES, Matcher, rg_scan
 from .context.types import human_size
 
 CHARS_PER_TOKEN = 4  # a rough, model-independent estimate
@@ -114,7 +115,7 @@ def grep_command(loaded: Loaded, pattern: str, *, ignore_case: bool, fixed: bool
                     out.write(str(m) + "\n--\n")
                     n += 1
             else:
-                for line_no, text in doc.iter_matches(matcher):
+                for line_no, text in _matches(doc, matcher):
                     n += 1
                     if not count_only:
                         out.write(_format(doc.path, line_no, text, matcher, colour))
@@ -129,6 +130,13 @@ def grep_command(loaded: Loaded, pattern: str, *, ignore_case: bool, fixed: bool
     if count_only:
         out.write(f"{n}\n")
     return n
+
+
+def _matches(doc: Document, matcher: Matcher):
+    """Matching lines of one file; ripgrep finds exact literals in big plain UTF-8 files."""
+    big_plain = doc.encoding == "utf-8" and doc.size >= RG_MIN_BYTES and doc._open() is not None and not doc._base
+    rg = shutil.which("rg") if matcher.exact and big_plain else None
+    return rg_scan(rg, doc.real_path, matcher, doc._read, doc._release) if rg else doc.iter_matches(matcher)
 
 
 def _format(path: str, line_no: int, text: str, matcher: Matcher, colour: bool) -> str:

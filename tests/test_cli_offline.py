@@ -14,9 +14,13 @@ import pytest
 
 from rlm_cli.context import load
 
+# Peak RSS is read inside the child (VmHWM): a child's ru_maxrss includes the parent's RSS at fork.
 RSS_WRAPPER = (
-    "import atexit, resource, sys\n"
-    "atexit.register(lambda: sys.stderr.write(f'\\nMAXRSS_KB={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n'))\n"
+    "import atexit, sys\n"
+    "def _hwm():\n"
+    "    kb = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
+    "    sys.stderr.write(f'\\nVMHWM_KB={kb}\\n')\n"
+    "atexit.register(_hwm)\n"
     "from rlm_cli.cli import main\n"
     "sys.argv = ['rlm'] + sys.argv[1:]\n"
     "main()\n"
@@ -205,7 +209,7 @@ def test_500mb_single_line_is_never_materialised(one_line_500mb, args):
     proc = subprocess.run([sys.executable, "-c", RSS_WRAPPER, cmd, *rest, str(one_line_500mb)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    rss_mb = int(proc.stderr.rsplit("MAXRSS_KB=", 1)[1]) / 1024
+    rss_mb = int(proc.stderr.rsplit("VMHWM_KB=", 1)[1]) / 1024
     assert rss_mb < 150, f"peak RSS {rss_mb:.0f} MB"
     assert len(proc.stdout) < 10_000
     if cmd == "grep":

@@ -90,7 +90,7 @@ def test_required_literal_extraction():
     assert required_literal("a|b") is None
     assert required_literal("(?i)abc") is None
     m = Matcher("foo.bar", fixed=True)
-    assert m.exact and m.literal == "foo.bar"
+    assert m.exact and m.literal == b"foo.bar"
 
 
 def test_invalid_regex_is_a_clear_error(mixed):
@@ -174,3 +174,29 @@ def test_str_guard(tmp_path, monkeypatch):
     monkeypatch.setattr(dm, "MAX_STR_CHARS", 100)
     with pytest.raises(InputError, match="use slicing|Use slicing"):
         str(Document("big.txt", str(p)))
+
+
+def test_grep_line_numbers_across_many_scan_blocks(mixed):
+    text, path = mixed
+    one_block = [(m.line, m.text) for m in Document("m", path).grep("ERROR", max_matches=10**9)]
+    stepped = Document("m", path)
+    stepped.scan_block = 50_000  # many scan blocks: line numbers carried across them
+    many_blocks = [(m.line, m.text) for m in stepped.grep("ERROR", max_matches=10**9)]
+    lines = text.split("\n")
+    assert one_block == many_blocks == [(i + 1, l) for i, l in enumerate(lines) if "ERROR" in l]
+
+
+@pytest.mark.skipif(not __import__("shutil").which("rg"), reason="ripgrep not installed (.ci/run installs it)")
+def test_ripgrep_path_gives_identical_results(tmp_path, mixed, monkeypatch):
+    import rlm_cli.context.search as search
+    from rlm_cli.context.search import rg_scan
+
+    monkeypatch.setattr(search, "RG_MAX_COLUMNS", 2000)  # the 8000-byte line takes the read-back path
+
+    text, _ = mixed
+    p = tmp_path / "tricky.txt"
+    p.write_bytes(b"needle at start\r\n" + text.encode() + b"bad \xff needle\n" + b"y" * 5000 + b"needle" + b"z" * 3000 + b"\nlast needle")
+    doc = Document("tricky.txt", str(p))
+    for literal in ("needle", "ERROR timeout", "日本語", "wörld 59"):
+        m = Matcher(literal, fixed=True)
+        assert list(rg_scan("rg", str(p), m, doc._read)) == list(doc.iter_matches(m)), literal

@@ -13,7 +13,7 @@ import mmap
 import os
 from typing import Iterator
 
-from .search import Matcher, scan
+from .search import SCAN_BLOCK, Matcher, scan
 from .textindex import BLOCK, TextIndex, build_index
 from .types import Chunk, FileChangedError, InputError, Match, MatchList
 
@@ -30,6 +30,7 @@ class Document:
     """
 
     block_size = BLOCK  # index granularity; tests shrink it to exercise block edges
+    scan_block = SCAN_BLOCK  # bytes read per search step
 
     def __init__(self, path: str, real_path: str, *, encoding: str = "utf-8", language: str | None = None) -> None:
         self.path = path
@@ -252,15 +253,22 @@ class Document:
     def iter_matches(self, matcher: Matcher) -> Iterator[tuple[int, str]]:
         """(line number, line text) for each matching line, scanning block by block."""
         m = self._open()
-        yield from scan(self._read, self._base, len(m), matcher, self._release)
+        yield from scan(self._read, self._base, len(m), matcher, self._release, self.scan_block)
 
     # -- chunks -------------------------------------------------------------------
     def chunks(self, max_chars: int = 100_000, overlap: int = 0) -> list[Chunk]:
         """Line-aligned chunks that cover the text once (plus ``overlap`` chars carried back).
 
         A line longer than ``max_chars`` is split inside the line. Chunk text is
-        read when used, so chunking a 10 GB file costs only the list.
+        read when used, so chunking a 10 GB file costs only the list. Code files
+        with an outline (and ``overlap=0``) are cut between definitions instead.
         """
+        from .code.specs import spec_for
+
+        if not overlap and spec_for(self.language) is not None:
+            from .code import code_chunks
+
+            return code_chunks(self, max_chars)
         from .chunking import line_chunks
 
         return line_chunks(self, max_chars, overlap)
@@ -277,6 +285,12 @@ class Document:
         from .code import symbol_source
 
         return symbol_source(self, name)
+
+    def map(self, max_chars: int = 4000) -> str:
+        """This file's outline cut to ``max_chars`` (the one-file case of ``Corpus.map``)."""
+        from .code import document_map
+
+        return document_map(self, max_chars)
 
 
 __all__ = ["Document"]

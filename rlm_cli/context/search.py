@@ -56,40 +56,51 @@ class Matcher:
         except re.error as e:
             raise InputError(f"invalid regular expression {pattern!r}: {e}") from None
         self.pattern = pattern
-        self.literal = None if ignore_case else (pattern if fixed else required_literal(source))
+        literal = None if ignore_case else (pattern if fixed else required_literal(source))
+        # UTF-8 is self-synchronising: a literal's bytes occur in the raw bytes exactly where the
+        # literal occurs in the decoded text (U+FFFD aside), so candidates are found without decoding.
+        self.literal = literal.encode("utf-8") if literal and "\ufffd" not in literal else None
         # When the whole regex is that literal, containing it is matching it.
-        self.exact = self.literal is not None and (fixed or re.escape(self.literal) == source or self.literal == source)
+        self.exact = self.literal is not None and (fixed or re.escape(literal) == source or literal == source)
 
     def matches(self, line: str) -> bool:
         return self.regex.search(line) is not None
 
-    def matching_lines(self, text: str) -> Iterator[tuple[int, int]]:
-        """(start, end) of each matching line in ``text`` (end excludes the newline)."""
-        find, search, lit = text.find, self.regex.search, self.literal
-        pos, n = 0, len(text)
+    def lines_in(self, data: bytes) -> Iterator[tuple[int, str | None]]:
+        """(0-based line index within ``data``, line text) for each matching line.
+
+        The last item is (newlines in ``data``, None), so callers count each byte once.
+        """
+        if self.literal is not None:
+            hay, needle, nl = data, self.literal, b"\n"
+        else:
+            hay, needle, nl = data.decode("utf-8", "replace"), None, "\n"
+        find, search = hay.find, self.regex.search
+        pos, n, line, last = 0, len(hay), 0, 0
         while pos <= n:
-            if lit is not None:
-                i = find(lit, pos)
-                if i < 0:
-                    return
-                spans_line = True
+            if needle is not None:
+                i = find(needle, pos)
             else:
-                m = search(text, pos)
-                if m is None:
-                    return
-                i = m.start()
-                spans_line = False
-            ls = text.rfind("\n", 0, i) + 1
-            le = find("\n", i)
+                m = search(hay, pos)
+                i = -1 if m is None else m.start()
+            if i < 0:
+                break
+            ls = hay.rfind(nl, 0, i) + 1
+            le = find(nl, i)
             if le < 0:
                 le = n
-            if spans_line:
-                ok = self.exact or search(text, ls, le) is not None
-            else:
-                ok = m.end() <= le or search(text, ls, le) is not None
+            text = hay[ls:le]
+            if needle is not None:
+                text = text.decode("utf-8", "replace")
+                ok = self.exact or search(text) is not None
+            else:  # a match that spills past the line end may still leave a match inside it
+                ok = m.end() <= le or search(text) is not None
             if ok:
-                yield ls, le
+                line += hay.count(nl, last, ls)
+                last = ls
+                yield line, text
             pos = le + 1
+        yield line + hay.count(nl, last), None
 
     def show(self, line: str) -> str:
         """The line as printed: without its line ending, cut around the match if long."""
@@ -123,14 +134,60 @@ def scan(read: Callable[[int, int], bytes], base: int, end: int, matcher: Matche
             if cut >= 0 and stop < end:
                 data = data[: cut + 1]
                 stop = pos + cut + 1
-        text = data.decode("utf-8", "replace")
-        last = 0
-        for ls, le in matcher.matching_lines(text):
-            line_no += text.count("\n", last, ls)
-            last = ls
-            if line_no != last_yield:  # a line split across windows matches once
-                last_yield = line_no
-                yield line_no, matcher.show(text[ls:le])
-        line_no += text.count("\n", last)
+        newlines = 0
+        for index, text in matcher.lines_in(data):
+            if text is None:
+                newlines = index
+                break
+            n = line_no + index
+            if n != last_yield:  # a line split across windows matches once
+                last_yield = n
+                yield n, matcher.show(text)
+        line_no += newlines
         release(pos, stop)
         pos = stop
+
+
+RG_MIN_BYTES = 32 << 20  # below this, starting rg costs more than it saves
+
+
+RG_MAX_COLUMNS = 1 << 16  # longer lines are re-read here, so rg never ships a 500 MB line
+
+
+def rg_scan(rg: str, path: str, matcher: Matcher, read: Callable[[int, int], bytes],
+            release: Callable[[int, int], None] = lambda a, b: None) -> Iterator[tuple[int, str]]:
+    """The same (line number, shown text) as ``scan`` for an exact literal, found by ripgrep.
+
+    Only for the offline ``rlm grep`` on big files: rg's line counting is SIMD, ours is
+    not. Literal matching has one meaning in both engines, so the results are identical
+    (tests compare them); lines are decoded and cut exactly as ``scan`` does. A line
+    longer than ``RG_MAX_COLUMNS`` is read back through ``read`` (at most one window).
+    """
+    import subprocess
+
+    assert matcher.exact and matcher.literal is not None
+    # -E none: no BOM sniffing or transcoding, so byte offsets are file offsets (callers skip BOM files).
+    cmd = [rg, "--no-config", "-E", "none", "-F", "-n", "-b", "--no-heading", "--no-filename", "-a",
+           "--max-columns", str(RG_MAX_COLUMNS), "-e", matcher.literal.decode("utf-8"), "--", path]
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            num, _, rest = raw.rstrip(b"\n").partition(b":")
+            offset, _, text = rest.partition(b":")
+            if text.startswith(b"[Omitted long"):  # rg 13: "...long line with N matches]", rg 15: "...long matching line]"
+                text = _window_with(read, release, int(offset), matcher.literal)
+            yield int(num), matcher.show(text.decode("utf-8", "replace"))
+
+
+def _window_with(read: Callable[[int, int], bytes], release: Callable[[int, int], None], start: int,
+                 literal: bytes) -> bytes:
+    """The first window (of MAX_LINE_WINDOW bytes, from ``start``) of a long line holding ``literal``."""
+    pos = start
+    while True:
+        window = read(pos, pos + MAX_LINE_WINDOW)
+        release(pos, pos + len(window))
+        end = window.find(b"\n")
+        line = window if end < 0 else window[:end]
+        if literal in line or end >= 0 or len(window) < MAX_LINE_WINDOW:
+            return line
+        pos += MAX_LINE_WINDOW
