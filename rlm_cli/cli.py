@@ -116,6 +116,41 @@ def peek(
     peek_command(load([path], opts).require_some(), lines=lines, start=start, chars=chars)
 
 
+@app.command()
+def outline(
+    paths: Paths = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print a JSON object (files with nested symbols).")] = False,
+    max_depth: Annotated[Optional[int], typer.Option("--max-depth", min=1, help="Show nesting only this deep.", show_default=False)] = None,
+    hidden: Hidden = False, no_ignore: NoIgnore = False, follow_symlinks: Follow = False,
+    include: Include = None, exclude: Exclude = None, max_file_size: MaxFile = "100M", max_total_size: MaxTotal = "8G",
+) -> None:
+    """Print the definitions (classes, functions, methods, ...) of code files with line ranges, as .outline() returns them.
+
+    Exit status: 0 if a definition was found, 1 if none, 2 on bad input.
+    """
+    from .context import load
+    from .offline_code import outline_command
+
+    opts = _walk_options(hidden, no_ignore, follow_symlinks, include, exclude, max_file_size, max_total_size)
+    raise typer.Exit(outline_command(load(paths or [], opts).require_some(), json_out=json_out, max_depth=max_depth))
+
+
+@app.command(name="map")
+def map_(
+    paths: Paths = None,
+    max_chars: Annotated[int, typer.Option("--max-chars", min=200, help="Character budget for the map.")] = 8000,
+    json_out: Annotated[bool, typer.Option("--json", help="Print a JSON object (the map and every ranked file).")] = False,
+    hidden: Hidden = False, no_ignore: NoIgnore = False, follow_symlinks: Follow = False,
+    include: Include = None, exclude: Exclude = None, max_file_size: MaxFile = "100M", max_total_size: MaxTotal = "8G",
+) -> None:
+    """Print a repo map: code files ranked by how often other files reference their definitions, as .map() returns it."""
+    from .context import load
+    from .offline_code import map_command
+
+    opts = _walk_options(hidden, no_ignore, follow_symlinks, include, exclude, max_file_size, max_total_size)
+    raise typer.Exit(map_command(load(paths or [], opts).require_some(), max_chars=max_chars, json_out=json_out))
+
+
 def main() -> None:
     """Console-script entry: run the app with rlm's exit codes and one-line errors."""
     sys.exit(run_guarded(app))

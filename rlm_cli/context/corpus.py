@@ -163,6 +163,12 @@ class Corpus:
 
         return corpus_symbols(self, query)
 
+    def map(self, max_chars: int = 8000):
+        """Code files ranked by how often other files reference their definitions, cut to ``max_chars``."""
+        from .code import repo_map
+
+        return repo_map(self, max_chars)
+
 
 def _header(doc: Document) -> str:
     return f"=== {doc.path} ===\n"
