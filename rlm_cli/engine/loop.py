@@ -1,0 +1,290 @@
+"""The root loop: call the root model, run its ```repl blocks, send back truncated outputs, until the answer is ready.
+
+    rlm = RLM(client, EngineSettings(max_turns=20), subscribers=[print])
+    result = rlm.run("Which users ...?", ReplInputs.from_loaded(loaded))
+
+Ends when ``answer["ready"]`` is True (stop_reason "ready"). At the turn limit
+or a budget limit, one last call asks for the best answer now; that answer
+comes back with ready=False and the limit as stop_reason. A ProviderError of
+the root model propagates (the CLI maps it to exit 4) after RunFinished is
+emitted. ``rlm_query`` runs ``child`` on a host thread: the same loop over a
+new REPL, one level deeper, sharing the client (budget, deadline, concurrency).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+from ..llm import BudgetExceeded, ContextWindowExceeded, LLMClient, ModelUsage, ProviderError
+from ..llm.events import CallFinished
+from ..repl import Repl, ReplInputs, ReplSettings, SubcallEvent
+from . import prompts
+from .card import CARD_CELL
+from .events import (AnswerUpdated, CellFinished, CellStarted, LimitReached, ModelReplied, Notice, RunFinished,
+                     RunStarted, SubcallFinished, SubcallProgress, SubcallStarted, TurnStarted)
+from .parse import extract_code, strip_code
+from .subcalls import EngineHandler
+
+Subscriber = Callable[[object], None]
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    max_turns: int = 20
+    max_depth: int = 1  # rlm_query at depth >= max_depth is a plain llm_query
+    repl: ReplSettings = field(default_factory=ReplSettings)
+    system_prompt: Optional[str] = None  # replaces the (per-model) default
+
+
+@dataclass
+class RunResult:
+    answer: str
+    ready: bool
+    stop_reason: str  # ready | max_turns | max_cost | max_tokens | max_subcalls | timeout | context_window | provider_error
+    turns: int
+    usage: dict[str, ModelUsage]
+    cost: Optional[float]  # USD; None when a model's price is unknown
+    duration: float
+    trace_path: Optional[str] = None
+    sandbox: str = ""
+    message: str = ""  # one line: why the run stopped, when not ready
+
+    def to_json(self) -> dict[str, Any]:
+        return {"answer": self.answer, "ready": self.ready, "stop_reason": self.stop_reason, "message": self.message,
+                "turns": self.turns, "cost": self.cost, "duration": round(self.duration, 3),
+                "usage": {m: vars(u) for m, u in self.usage.items()}, "trace": self.trace_path, "sandbox": self.sandbox}
+
+
+@dataclass
+class _Outcome:
+    answer: str
+    ready: bool
+    stop_reason: str
+    turns: int
+    message: str = ""
+
+
+class _Stop(Exception):
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class RLM:
+    """One run: the root loop and its children, sharing one client and one set of subscribers."""
+
+    def __init__(self, client: LLMClient, settings: Optional[EngineSettings] = None,
+                 subscribers: Optional[list[Subscriber]] = None) -> None:
+        self.client = client
+        self.settings = settings or EngineSettings()
+        self.subscribers = list(subscribers or [])
+        self._lock = threading.Lock()
+        self._depth_of_thread = threading.local()
+        prev = client.on_event
+
+        def forward(e: object) -> None:
+            if prev is not None:
+                prev(e)
+            self.emit(e)
+            if isinstance(e, CallFinished) and e.role == "sub":
+                self.emit(SubcallProgress(e.model, e.error is None, e.duration, e.input_tokens, e.output_tokens))
+
+        client.on_event = forward
+
+    def emit(self, event: object) -> None:
+        for s in self.subscribers:
+            try:
+                s(event)
+            except Exception:  # a broken view or trace must not break the run
+                pass
+
+    # -- entry points ---------------------------------------------------------------
+    def run(self, question: str, inputs: ReplInputs) -> RunResult:
+        t0 = time.monotonic()
+        repl = self._repl(inputs, 0)
+        out: Optional[_Outcome] = None
+        error: Optional[str] = None
+        try:
+            repl.start()
+            card = self._card(repl)
+            cfg = self.client.config
+            self.emit(RunStarted(question, cfg.model, cfg.sub_model or cfg.model, self.settings.max_turns,
+                                 self.settings.max_depth, repl.sandbox, repl.sandbox_reason, len(card)))
+            out = self._loop(repl, prompts.first_message(question, card), 0)
+        except ProviderError as e:
+            error = str(e)
+            raise
+        finally:
+            repl.close()
+            b = self.client.budget
+            o = out or _Outcome(repl.answer.get("content", "") if repl else "", False, "provider_error", 0, error or "")
+            self.emit(RunFinished(o.ready, o.stop_reason, o.turns, time.monotonic() - t0,
+                                  b.cost if b.cost_known else None, b.tokens, len(o.answer), error,
+                                  {m: vars(u) for m, u in b.snapshot().items()}))
+        b = self.client.budget
+        return RunResult(out.answer, out.ready, out.stop_reason, out.turns, b.snapshot(),
+                         b.cost if b.cost_known else None, time.monotonic() - t0, sandbox=repl.sandbox,
+                         message=out.message)
+
+    def child(self, prompt: str, inputs: Optional[ReplInputs], depth: int) -> str:
+        """``rlm_query`` below the depth limit: a loop over its own REPL; returns the answer text."""
+        with self._repl(inputs or ReplInputs(), depth) as repl:
+            out = self._loop(repl, prompts.child_message(prompt, self._card(repl)), depth)
+        if out.ready:
+            return out.answer
+        return f"[partial answer: the sub-RLM stopped ({out.message or out.stop_reason})]\n{out.answer}"
+
+    # -- internals ------------------------------------------------------------------
+    def _repl(self, inputs: ReplInputs, depth: int) -> Repl:
+        def on_subcall(e: SubcallEvent) -> None:
+            if e.phase == "started":
+                self.emit(SubcallStarted(e.call_id, e.kind, e.items, e.prompt_chars, depth))
+            else:
+                self.emit(SubcallFinished(e.call_id, e.kind, e.items, e.duration, e.error, depth))
+
+        def on_answer(a: dict) -> None:
+            self.emit(AnswerUpdated(str(a.get("content", "")), bool(a.get("ready")), depth))
+
+        return Repl(inputs, EngineHandler(self, depth), self.settings.repl, on_subcall=on_subcall, on_answer=on_answer)
+
+    def _card(self, repl: Repl) -> str:
+        r = repl.run_cell(CARD_CELL, timeout=max(self.settings.repl.cell_timeout, 120))
+        if r.error:  # the card is a convenience: fall back to the worker's one-line description
+            return f"{repl.context_description} (no preview: {r.error.strip().splitlines()[-1]})"
+        return r.stdout
+
+    def _status(self, turn: int) -> str:
+        b = self.client.budget
+        lim = b.limits
+        sub = f"{b.subcalls}/{lim.max_subcalls}" if lim.max_subcalls is not None else f"{b.subcalls}"
+        tok = f"{b.tokens:,}/{lim.max_tokens:,}" if lim.max_tokens is not None else f"{b.tokens:,}"
+        cost = f"${b.cost:.4f}" + ("" if b.cost_known else "+")
+        cost += f"/${lim.max_cost:g}" if lim.max_cost is not None else ""
+        parts = [f"turn {turn}/{self.settings.max_turns}", f"sub-calls {sub}", f"tokens {tok}", f"cost {cost}"]
+        left = b.remaining_time()
+        if left is not None:
+            parts.append(f"time left {max(0.0, left):.0f}s")
+        return "[status] " + " | ".join(parts)
+
+    def _complete(self, messages: list[dict], turn: int, depth: int) -> tuple[str, int]:
+        """One root-model call; returns (text, blocks). Raises BudgetExceeded/ContextWindowExceeded/ProviderError."""
+        sent = sum(len(m["content"] or "") for m in messages)
+        c = self.client.complete(messages, role="root")
+        text = c.text or ""  # reasoning models may return content=None
+        blocks = len(extract_code(text).blocks)
+        self.emit(ModelReplied(turn, text, blocks, c.input_tokens, c.output_tokens, c.cost, c.duration, sent, depth))
+        return text, blocks
+
+    def _loop(self, repl: Repl, first: str, depth: int) -> _Outcome:
+        cfg = self.client.config
+        system = self.settings.system_prompt or prompts.system_prompt(cfg.model)
+        messages: list[dict] = [{"role": "system", "content": system}, {"role": "user", "content": first}]
+        seen_output = False  # has the model been shown the output of any cell yet?
+        refused = False
+        turn = 0
+        stop: Optional[_Stop] = None
+        try:
+            while True:
+                if turn >= self.settings.max_turns:
+                    raise _Stop("max_turns", f"turn limit of {self.settings.max_turns} reached")
+                turn += 1
+                self.emit(TurnStarted(turn, self.settings.max_turns, depth))
+                text, _ = self._complete(messages, turn, depth)
+                messages.append({"role": "assistant", "content": text})
+                feedback = self._run_reply(repl, text, turn, depth)
+                if repl.answer.get("ready"):
+                    if seen_output or refused:
+                        a = repl.answer
+                        return _Outcome(str(a.get("content", "")), True, "ready", turn)
+                    refused = True  # answered without looking: refused once
+                    repl.run_cell('answer["ready"] = False')
+                    self.emit(Notice(turn, "ready_refused", prompts.READY_REFUSED, depth))
+                    feedback += "\n\n" + prompts.READY_REFUSED
+                seen_output = seen_output or "[cell " in feedback
+                messages.append({"role": "user", "content": feedback + "\n\n" + self._status(turn)})
+                if self.client.budget.exceeded is not None:
+                    e = self.client.budget.exceeded
+                    raise _Stop(e.limit, str(e))
+        except BudgetExceeded as e:
+            stop = _Stop(e.limit, str(e))
+        except ContextWindowExceeded as e:
+            stop = _Stop("context_window", str(e))
+        except _Stop as e:
+            stop = e
+        assert stop is not None
+        self.emit(LimitReached(stop.reason, str(stop), depth))
+        return self._final(repl, messages, turn, depth, stop)
+
+    def _run_reply(self, repl: Repl, text: str, turn: int, depth: int) -> str:
+        """Run the reply's code blocks in order; the text the model gets back."""
+        found = extract_code(text)
+        if not found.blocks:
+            kind, msg = ("empty_reply", prompts.EMPTY_REPLY) if not text.strip() else ("no_code", prompts.NO_CODE)
+            if found.other_fences:
+                msg += prompts.OTHER_FENCE
+            self.emit(Notice(turn, kind, msg, depth))
+            return msg
+        parts: list[str] = []
+        n = len(found.blocks)
+        for i, code in enumerate(found.blocks, 1):
+            left = self.client.budget.remaining_time()
+            if left is not None and left <= 0:
+                raise self.client.budget.time_out()
+            limit = self.settings.repl.cell_timeout if left is None else max(0.5, min(self.settings.repl.cell_timeout, left))
+            self.emit(CellStarted(turn, i, code, depth))
+            r = repl.run_cell(code, timeout=limit)
+            shown = r.to_model()
+            self.emit(CellFinished(turn, i, r.duration, len(shown), r.stdout_total + r.stderr_total, r.error,
+                                   r.timed_out, r.restarted, depth))
+            parts.append(f"[cell {i}/{n}, {r.duration:.2f}s]\n{shown}")
+            if r.ready or self.client.budget.exceeded is not None:
+                if i < n:
+                    parts.append(f"[cells {i + 1}-{n} not run: "
+                                 + ("the answer was set ready]" if r.ready else "a limit was reached]"))
+                break
+        if found.unclosed:
+            parts.append(prompts.UNCLOSED)
+        if found.other_fences:
+            parts.append(prompts.OTHER_FENCE.strip())
+        a = repl.answer
+        if not a.get("ready") and a.get("content"):
+            parts.append(f"[answer] content has {len(str(a['content'])):,} chars; ready is False.")
+        return "\n\n".join(parts)
+
+    def _final(self, repl: Repl, messages: list[dict], turn: int, depth: int, stop: _Stop) -> _Outcome:
+        """One last call for the best answer now (refused by the budget for cost, tokens and time)."""
+        partial = str(repl.answer.get("content", "") or "")
+        if messages and messages[-1]["role"] == "assistant":
+            messages.append({"role": "user", "content": "(the limit stopped the run before this reply's code ran)"})
+        messages.append({"role": "user", "content": prompts.FINAL.format(reason=f"Stopped: {stop}.")})
+        _merge_users(messages)
+        self.emit(TurnStarted(turn + 1, self.settings.max_turns, depth, final=True))
+        try:
+            text, _ = self._complete(messages, turn + 1, depth)
+            partial = strip_code(text) or partial  # the model's own summary, else what the REPL holds
+        except (BudgetExceeded, ContextWindowExceeded):
+            pass  # the limit refuses the final call too: the REPL's answer is the best there is
+        except ProviderError:
+            if depth == 0 and not partial:
+                raise
+        return _Outcome(partial, False, stop.reason, turn, str(stop))
+
+
+def _merge_users(messages: list[dict]) -> None:
+    """Join consecutive user messages (some providers reject two in a row)."""
+    i = 1
+    while i < len(messages):
+        if messages[i]["role"] == "user" and messages[i - 1]["role"] == "user":
+            messages[i - 1] = {"role": "user", "content": f"{messages[i - 1]['content']}\n\n{messages[i]['content']}"}
+            del messages[i]
+        else:
+            i += 1
+
+
+def run(question: str, inputs: ReplInputs, client: LLMClient, settings: Optional[EngineSettings] = None,
+        subscribers: Optional[list[Subscriber]] = None) -> RunResult:
+    """One run with a fresh RLM (see the module docstring)."""
+    return RLM(client, settings, subscribers).run(question, inputs)
