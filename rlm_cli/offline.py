@@ -23,9 +23,8 @@ TOP_FILES = 25
 
 def _file_row(doc: Document) -> dict:
     root = doc.root
-    rel = os.path.relpath(doc.real_path, os.path.abspath(root)).replace(os.sep, "/") if root else doc.path
     chars = len(doc)
-    row = {"path": rel, "bytes": doc.size, "chars": chars, "lines": doc.line_count,
+    row = {"path": doc.rel, "bytes": doc.size, "chars": chars, "lines": doc.line_count,
            "tokens_est": -(-chars // CHARS_PER_TOKEN), "language": doc.language, "encoding": doc.encoding}
     if root:
         row["root"] = root
@@ -51,7 +50,7 @@ def inspect_report(loaded: Loaded, json_out: bool = False, all_files: bool = Fal
     if json_out:
         payload = {"inputs": loaded.roots, "totals": totals, "languages": dict(languages.most_common()),
                    "files": rows, "skipped": [{"path": s.path, "reason": s.reason} for s in loaded.skipped]}
-        print(json.dumps(payload, indent=2))
+        print(json.dumps(payload, indent=2 if sys.stdout.isatty() else None))
     else:
         _print_inspect(rows, loaded, totals, languages, all_files)
     return 0 if rows else 2

@@ -20,6 +20,7 @@ from .types import Chunk, FileChangedError, InputError, Match, MatchList
 MAX_STR_CHARS = 50_000_000  # str(doc) refuses more: slice, grep or chunk instead
 MAX_LINE_CHARS = 5_000  # lines()/grep show at most this much of one line
 PAGE = mmap.PAGESIZE
+SMALL_FILE = 256 << 10
 
 
 class Document:
@@ -37,7 +38,8 @@ class Document:
         self.real_path = real_path
         self.encoding = encoding
         self.language = language
-        self.root: str | None = None  # the input this file was found under, for relative paths
+        self.root: str | None = None  # the input this file was found under
+        self.rel = path  # the path relative to that input
         self._map: mmap.mmap | bytes | None = None
         self._base = 0
         self._end = 0
@@ -64,7 +66,11 @@ class Document:
         try:
             st = os.fstat(fd)
             self._mtime_ns = st.st_mtime_ns
-            self._map = mmap.mmap(fd, 0, access=mmap.ACCESS_READ) if st.st_size else b""
+            # Small files are read: a map costs more system calls than it saves, and read bytes cannot SIGBUS.
+            if st.st_size < SMALL_FILE:
+                self._map = os.read(fd, st.st_size)
+            else:
+                self._map = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
         finally:
             os.close(fd)
         self._end = len(self._map)
@@ -73,7 +79,7 @@ class Document:
 
     def _check_unchanged(self) -> None:
         """Touching mapped pages past a shrunk file's end kills the process (SIGBUS): refuse first."""
-        if not self._end:
+        if not isinstance(self._map, mmap.mmap):
             return
         try:
             st = os.stat(self._transcoded or self.real_path)

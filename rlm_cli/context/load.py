@@ -93,7 +93,7 @@ def load(inputs: Sequence[str], options: WalkOptions | None = None) -> Loaded:
                     continue
                 doc = _open_file(prefix + entry.rel, entry.real, out.skipped)
                 if doc is not None:
-                    doc.root = spec
+                    doc.root, doc.rel = spec, entry.rel
                     total += entry.size
                     out.documents.append(doc)
             out.skipped.extend(Skipped(prefix + s.path, s.reason) for s in walker.skipped)

@@ -56,7 +56,7 @@ class Walker:
     skipped: list[Skipped] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.root = os.path.abspath(self.root)
+        self.root = os.path.abspath(self.root)  # so entry.path is absolute with no per-file abspath
         self._globs = _globs(self.options)
         self._seen_dirs: set[tuple[int, int]] = set()
         # Rules are matched against paths relative to the repository top, so that
@@ -75,7 +75,20 @@ class Walker:
             self.skipped.append(Skipped(self.root, _os_reason(e)))
             return
         self._seen_dirs.add((st.st_dev, st.st_ino))
-        yield from self._walk_dir(self.root, "", rules)
+        # An explicit stack rather than recursive generators: every yielded entry
+        # would otherwise pass through one generator frame per directory level.
+        stack = [frame for frame in (self._open_dir(self.root, "", rules),) if frame]
+        while stack:
+            entries, rel_dir, dir_rules = stack[-1]
+            entry = next(entries, None)
+            if entry is None:
+                stack.pop()
+                continue
+            found = self._visit(entry, rel_dir, dir_rules)
+            if isinstance(found, WalkEntry):
+                yield found
+            elif found is not None:
+                stack.append(found)
 
     def _parent_rules(self) -> list[_Rules]:
         out: list[_Rules] = []
@@ -93,20 +106,16 @@ class Walker:
                         out += _load_rules(p, base, f"{base + '/' if base else ''}{name}")
         return out
 
-    def _walk_dir(self, real_dir: str, rel_dir: str, rules: list[_Rules]) -> Iterator[WalkEntry]:
-        opts = self.options
+    def _open_dir(self, real_dir: str, rel_dir: str, rules: list[_Rules]):
+        """(sorted entries, rel_dir, rules in force) for one directory, or None if unreadable."""
         try:
             with os.scandir(real_dir) as it:
                 entries = sorted(it, key=lambda e: e.name)
-        except PermissionError:
-            self.skipped.append(Skipped(rel_dir or ".", "permission denied"))
-            return
         except OSError as e:
             self.skipped.append(Skipped(rel_dir or ".", _os_reason(e)))
-            return
-        if not opts.no_ignore:
-            base = self._prefix + rel_dir
-            base = base.rstrip("/")
+            return None
+        if not self.options.no_ignore:
+            base = (self._prefix + rel_dir).rstrip("/")
             names = {e.name for e in entries}
             local: list[_Rules] = []
             for name in reversed(IGNORE_FILES):  # .gitignore first, .rlmignore after: later wins
@@ -114,50 +123,58 @@ class Walker:
                     local += _load_rules(os.path.join(real_dir, name), base, f"{rel_dir}{name}")
             if local:
                 rules = rules + local
-        for entry in entries:
-            rel = rel_dir + entry.name
-            if entry.name in ALWAYS_SKIP:
-                self.skipped.append(Skipped(rel + "/", "version-control directory"))
-                continue
-            if not opts.hidden and entry.name.startswith("."):
-                self.skipped.append(Skipped(rel, "hidden (use --hidden)"))
-                continue
-            try:
-                is_link = entry.is_symlink()
-                if is_link and not opts.follow_symlinks:
-                    self.skipped.append(Skipped(rel, "symlink (use --follow-symlinks)"))
-                    continue
-                st = entry.stat(follow_symlinks=True)
-            except FileNotFoundError:
-                self.skipped.append(Skipped(rel, "broken symlink" if entry.is_symlink() else "vanished while walking"))
-                continue
-            except OSError as e:
-                self.skipped.append(Skipped(rel, _os_reason(e)))
-                continue
-            is_dir = stat.S_ISDIR(st.st_mode)
-            if rules:
-                hit = _ignored(rules, self._prefix + rel, is_dir)
-                if hit:
-                    self.skipped.append(Skipped(rel + ("/" if is_dir else ""), f"ignored by {hit}"))
-                    continue
-            if is_dir:
+        return iter(entries), rel_dir, rules
+
+    def _visit(self, entry: os.DirEntry, rel_dir: str, rules: list[_Rules]):
+        """A WalkEntry for a file to load, a frame for a directory to enter, or None (recorded as skipped)."""
+        opts = self.options
+        rel = rel_dir + entry.name
+        if entry.name in ALWAYS_SKIP:
+            self.skipped.append(Skipped(rel + "/", "version-control directory"))
+            return None
+        if not opts.hidden and entry.name.startswith("."):
+            self.skipped.append(Skipped(rel, "hidden (use --hidden)"))
+            return None
+        try:
+            is_link = entry.is_symlink()
+            if is_link and not opts.follow_symlinks:
+                self.skipped.append(Skipped(rel, "symlink (use --follow-symlinks)"))
+                return None
+            is_dir = entry.is_dir()  # from d_type: no system call unless it is a link
+        except OSError as e:
+            self.skipped.append(Skipped(rel, _os_reason(e)))
+            return None
+        if rules:
+            hit = _ignored(rules, self._prefix + rel, is_dir)
+            if hit:
+                self.skipped.append(Skipped(rel + ("/" if is_dir else ""), f"ignored by {hit}"))
+                return None
+        try:
+            st = entry.stat() if (not is_dir or is_link) else None
+        except FileNotFoundError:
+            self.skipped.append(Skipped(rel, "broken symlink" if is_link else "vanished while walking"))
+            return None
+        except OSError as e:
+            self.skipped.append(Skipped(rel, _os_reason(e)))
+            return None
+        if is_dir:
+            if is_link:  # only links can close a loop
                 key = (st.st_dev, st.st_ino)
                 if key in self._seen_dirs:
                     self.skipped.append(Skipped(rel + "/", "symlink loop (directory already visited)"))
-                    continue
+                    return None
                 self._seen_dirs.add(key)
-                yield from self._walk_dir(entry.path, rel + "/", rules)
-                continue
-            if not stat.S_ISREG(st.st_mode):
-                self.skipped.append(Skipped(rel, f"not a regular file ({_kind(st.st_mode)})"))
-                continue
-            if self._globs is not None and not self._globs(rel):
-                self.skipped.append(Skipped(rel, "excluded by --include/--exclude"))
-                continue
-            if st.st_size > opts.max_file_size:
-                self.skipped.append(Skipped(rel, f"larger than the per-file cap ({_mib(st.st_size)} > {_mib(opts.max_file_size)}; use --max-file-size)"))
-                continue
-            yield WalkEntry(rel, os.path.abspath(entry.path), st.st_size)
+            return self._open_dir(entry.path, rel + "/", rules)
+        if not stat.S_ISREG(st.st_mode):
+            self.skipped.append(Skipped(rel, f"not a regular file ({_kind(st.st_mode)})"))
+            return None
+        if self._globs is not None and not self._globs(rel):
+            self.skipped.append(Skipped(rel, "excluded by --include/--exclude"))
+            return None
+        if st.st_size > opts.max_file_size:
+            self.skipped.append(Skipped(rel, f"larger than the per-file cap ({_mib(st.st_size)} > {_mib(opts.max_file_size)}; use --max-file-size)"))
+            return None
+        return WalkEntry(rel, entry.path, st.st_size)
 
 
 def _load_rules(path: str, base: str, source: str) -> list[_Rules]:
