@@ -250,6 +250,9 @@ def test_shebang_and_header_detection(tmp_path):
     assert out.language == "cpp" and out.note is None
     assert [s.qualified_name for s in out.flat()] == ["ui", "ui.Widget", "ui.Widget.draw"]
     assert detect_language("x.tsx") == "tsx" and detect_language("a.kts") == "kotlin"
+    assert detect_language("tool.pyw") == "python" and detect_language("x.gemspec") == "ruby"
+    assert detect_language("serve", b"#!/usr/bin/env -S deno run\n") == "typescript"
+    assert detect_language("job", b"#!/usr/bin/env luajit\n") == "lua"
 
 
 def test_broken_source_gets_best_effort_outline(tmp_path):

@@ -51,7 +51,9 @@ def test_ranking(repo):
 
 @pytest.mark.parametrize("budget", [200, 400, 1000, 100_000])
 def test_map_fits_budget(repo, budget):
-    text = str(load([str(repo)]).context.map(max_chars=budget))
+    m = load([str(repo)]).context.map(max_chars=budget)
+    assert isinstance(m, str) and repr(m) == str(m) == m[:budget]  # a str: the context card slices it
+    text = str(m)
     assert len(text) <= budget
     assert text.splitlines()[1].startswith("core.py")
 

@@ -14,10 +14,16 @@ EXTENSIONS = {
     ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".html": "html", ".htm": "html",
     ".css": "css", ".sql": "sql", ".xml": "xml", ".txt": "text", ".log": "log", ".csv": "csv", ".tsv": "csv",
     ".rst": "rst", ".ini": "ini", ".cfg": "ini",
+    # more spellings of the languages that get an outline
+    ".pyw": "python", ".rake": "ruby", ".gemspec": "ruby", ".ru": "ruby", ".ksh": "bash", ".bats": "bash",
+    ".c++": "cpp", ".h++": "cpp", ".ipp": "cpp", ".tpp": "cpp", ".inl": "cpp", ".cu": "cpp", ".sbt": "scala",
+    ".phtml": "php", ".luau": "lua", ".mkd": "markdown",
 }
 NAMES = {"Makefile": "make", "Dockerfile": "dockerfile", "Gemfile": "ruby", "Rakefile": "ruby", "BUILD": "starlark"}
 SHEBANGS = {"python": "python", "python3": "python", "node": "javascript", "bash": "bash", "sh": "bash",
-            "zsh": "bash", "ruby": "ruby", "lua": "lua", "php": "php"}
+            "zsh": "bash", "ruby": "ruby", "lua": "lua", "php": "php", "ksh": "bash", "dash": "bash",
+            "deno": "typescript", "ts-node": "typescript", "tsx": "typescript", "scala": "scala", "swift": "swift",
+            "kotlin": "kotlin", "luajit": "lua", "pypy": "python", "pypy3": "python"}
 
 
 def detect_language(path: str, head: bytes = b"") -> str | None:

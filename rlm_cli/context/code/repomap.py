@@ -35,21 +35,26 @@ class RankedFile:
     top_level: list[Symbol] = field(default_factory=list)
 
 
-class RepoMap:
-    """The ranked files and the rendered text (``str(map)``), which fits in ``max_chars``."""
+class RepoMap(str):
+    """The rendered map (a ``str`` within ``max_chars``, so slicing and f-strings just work) plus ``ranked``.
 
-    def __init__(self, ranked: list[RankedFile], text: str, max_chars: int) -> None:
-        self.ranked = ranked
-        self.text = text
-        self.max_chars = max_chars
+    Its repr is the text itself, so a REPL echoes the map, not a quoted string.
+    """
 
-    def __str__(self) -> str:
-        return self.text
+    ranked: list[RankedFile]
+    max_chars: int
 
-    __repr__ = __str__
+    def __new__(cls, ranked: list[RankedFile], text: str, max_chars: int) -> "RepoMap":
+        obj = super().__new__(cls, text)
+        obj.ranked, obj.max_chars = ranked, max_chars
+        return obj
 
-    def __len__(self) -> int:
-        return len(self.text)
+    @property
+    def text(self) -> str:
+        return str.__str__(self)
+
+    def __repr__(self) -> str:
+        return str.__str__(self)
 
 
 def _weight(name: str) -> float:
