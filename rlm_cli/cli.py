@@ -151,6 +151,53 @@ def map_(
     raise typer.Exit(map_command(load(paths or [], opts).require_some(), max_chars=max_chars, json_out=json_out))
 
 
+# -- ask: one question, one run (logic in ask.py; engine, REPL and LiteLLM imported only when it runs) ------
+_Limits = "Limits"
+_Model = "Model"
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question to answer about the inputs.", show_default=False)],
+    paths: Paths = None,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", envvar="RLM_MODEL", help="Root model (a LiteLLM model string, e.g. openai/gpt-4o-mini).", rich_help_panel=_Model, show_default=False)] = None,
+    sub_model: Annotated[Optional[str], typer.Option("--sub-model", envvar="RLM_SUB_MODEL", help="Model for llm_query/llm_batch (default: the root model).", rich_help_panel=_Model, show_default=False)] = None,
+    api_base: Annotated[Optional[str], typer.Option("--api-base", help="An OpenAI-compatible server URL (Ollama, vLLM, ...).", rich_help_panel=_Model, show_default=False)] = None,
+    api_key: Annotated[Optional[str], typer.Option("--api-key", help="API key (default: the provider's environment variable).", rich_help_panel=_Model, show_default=False)] = None,
+    max_turns: Annotated[int, typer.Option("--max-turns", min=1, help="Root-model turns before the best answer is asked for.", rich_help_panel=_Limits)] = 20,
+    max_depth: Annotated[int, typer.Option("--max-depth", min=0, help="Nesting of rlm_query (at the limit it is llm_query).", rich_help_panel=_Limits)] = 1,
+    max_subcalls: Annotated[Optional[int], typer.Option("--max-subcalls", min=0, help="Sub-model calls in all.", rich_help_panel=_Limits, show_default=False)] = None,
+    max_cost: Annotated[Optional[float], typer.Option("--max-cost", min=0, help="USD, over calls with a known price.", rich_help_panel=_Limits, show_default=False)] = None,
+    max_tokens: Annotated[Optional[int], typer.Option("--max-tokens", min=1, help="Input + output tokens, all models.", rich_help_panel=_Limits, show_default=False)] = None,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", min=0.1, help="Seconds for the whole run.", rich_help_panel=_Limits, show_default=False)] = None,
+    cell_timeout: Annotated[float, typer.Option("--cell-timeout", min=0.1, help="Seconds per REPL cell (sub-call waits excluded).", rich_help_panel=_Limits)] = 60.0,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Model requests in flight at once.", rich_help_panel=_Limits)] = 16,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the response cache.")] = False,
+    sandbox: Annotated[str, typer.Option("--sandbox", help="auto | bwrap | process.")] = "auto",
+    json_out: Annotated[bool, typer.Option("--json", help="Print a JSON object (answer, ready, turns, usage, cost, duration, trace).")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines on stderr.")] = False,
+    no_log: Annotated[bool, typer.Option("--no-log", help="Do not record this run's trace.")] = False,
+    hidden: Hidden = False, no_ignore: NoIgnore = False, follow_symlinks: Follow = False,
+    include: Include = None, exclude: Exclude = None, max_file_size: MaxFile = "100M", max_total_size: MaxTotal = "8G",
+) -> None:
+    """Answer QUESTION about the inputs: the model explores them in a sandboxed REPL and builds the answer.
+
+    Exit status: 0 answered, 2 usage or configuration error, 3 a limit was reached without a ready
+    answer (the partial answer is printed), 4 the model provider failed.
+    """
+    from .ask import AskOptions
+    from .ask import ask as run_ask
+
+    if sandbox not in ("auto", "bwrap", "process"):
+        raise typer.BadParameter(f"must be auto, bwrap or process, not {sandbox!r}", param_hint="--sandbox")
+    opts = _walk_options(hidden, no_ignore, follow_symlinks, include, exclude, max_file_size, max_total_size)
+    raise typer.Exit(run_ask(question, paths or [], opts, AskOptions(
+        model=model, sub_model=sub_model, api_base=api_base, api_key=api_key, max_turns=max_turns,
+        max_depth=max_depth, max_subcalls=max_subcalls, max_cost=max_cost, max_tokens=max_tokens, timeout=timeout,
+        cell_timeout=cell_timeout, concurrency=concurrency, cache=not no_cache, sandbox=sandbox, json_out=json_out,
+        quiet=quiet, log=not no_log)))
+
+
 def main() -> None:
     """Console-script entry: run the app with rlm's exit codes and one-line errors."""
     sys.exit(run_guarded(app))

@@ -30,6 +30,13 @@ def run_guarded(run: Callable[[], object]) -> int:
     except InputError as e:
         error(str(e))
         return EXIT_USAGE
+    except Exception as e:
+        # Checked by module so the guard never imports the llm layer itself (``rlm --help`` stays light).
+        errors = sys.modules.get("rlm_cli.llm.errors")
+        if errors is not None and isinstance(e, errors.ProviderError):
+            error(str(e))
+            return EXIT_PROVIDER
+        raise
     except KeyboardInterrupt:
         print("rlm: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
