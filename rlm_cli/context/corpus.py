@@ -139,7 +139,7 @@ class Corpus:
             pack, pack_chars = [], 0
 
         for doc in self.files:
-            n = len(doc) + len(_header(doc))
+            n = len(doc) + len(_header(doc)) + _needs_newline(doc)
             if n > max_chars:
                 flush()
                 out.extend(doc.chunks(max_chars=max_chars, overlap=overlap))
@@ -174,15 +174,19 @@ def _header(doc: Document) -> str:
     return f"=== {doc.path} ===\n"
 
 
+def _needs_newline(doc: Document) -> bool:
+    return bool(len(doc)) and doc[len(doc) - 1] != "\n"
+
+
 def _packed_text(docs: list[Document]) -> str:
-    return "".join(_header(d) + str(d) + ("" if not len(d) or d[len(d) - 1] == "\n" else "\n") for d in docs)
+    return "".join(_header(d) + str(d) + ("\n" if _needs_newline(d) else "") for d in docs)
 
 
 def _packed(docs: list[Document]) -> Chunk:
     if len(docs) == 1:
         d = docs[0]
         return Chunk(d.path, 1, max(1, d.line_count), 0, len(d), partial(d._text, 0, len(d)))
-    total = sum(len(d) for d in docs)
+    total = sum(len(_header(d)) + len(d) + _needs_newline(d) for d in docs)
     label = f"{docs[0].path} … {docs[-1].path}"
     return Chunk(label, 1, 1, 0, total, partial(_packed_text, docs), tuple(d.path for d in docs))
 
