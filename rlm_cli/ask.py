@@ -83,7 +83,7 @@ def ask(question: str, paths: Sequence[str], walk: Any, o: AskOptions) -> int:
     from .llm import preload
 
     preload()  # LiteLLM's import overlaps loading the input
-    from .context import load
+    from .context.load import load  # the function, even where the submodule shadows the package attribute
     from .engine import RLM, EngineSettings
     from .llm import Limits, LLMClient, LLMConfig
     from .repl import ReplInputs, ReplSettings

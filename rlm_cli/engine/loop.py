@@ -82,7 +82,7 @@ class RLM:
         self.settings = settings or EngineSettings()
         self.subscribers = list(subscribers or [])
         self._lock = threading.Lock()
-        self._depth_of_thread = threading.local()
+        self._answers: dict[int, tuple[str, bool]] = {}
         prev = client.on_event
 
         def forward(e: object) -> None:
@@ -145,10 +145,25 @@ class RLM:
             else:
                 self.emit(SubcallFinished(e.call_id, e.kind, e.items, e.duration, e.error, depth))
 
-        def on_answer(a: dict) -> None:
-            self.emit(AnswerUpdated(str(a.get("content", "")), bool(a.get("ready")), depth))
+        holder: list[Repl] = []
 
-        return Repl(inputs, EngineHandler(self, depth), self.settings.repl, on_subcall=on_subcall, on_answer=on_answer)
+        def on_answer(a: dict) -> None:
+            if holder:
+                self._announce(holder[0], a, depth)
+
+        r = Repl(inputs, EngineHandler(self, depth), self.settings.repl, on_subcall=on_subcall, on_answer=on_answer)
+        holder.append(r)
+        self._answers[id(r)] = ("", False)  # the worker's initial answer is not news
+        return r
+
+    def _announce(self, repl: Repl, answer: dict, depth: int) -> None:
+        """AnswerUpdated once per change, whether the worker pushed it mid-cell or it came with the cell's result."""
+        key = (str(answer.get("content", "")), bool(answer.get("ready")))
+        with self._lock:
+            if self._answers.get(id(repl)) == key:
+                return
+            self._answers[id(repl)] = key
+        self.emit(AnswerUpdated(key[0], key[1], depth))
 
     def _card(self, repl: Repl) -> str:
         r = repl.run_cell(CARD_CELL, timeout=max(self.settings.repl.cell_timeout, 120))
@@ -184,7 +199,7 @@ class RLM:
         messages: list[dict] = [{"role": "system", "content": system}, {"role": "user", "content": first}]
         seen_output = False  # has the model been shown the output of any cell yet?
         refused = False
-        turn = 0
+        turn = replied = 0  # turns started / turns the model answered
         stop: Optional[_Stop] = None
         try:
             while True:
@@ -193,6 +208,7 @@ class RLM:
                 turn += 1
                 self.emit(TurnStarted(turn, self.settings.max_turns, depth))
                 text, _ = self._complete(messages, turn, depth)
+                replied = turn
                 messages.append({"role": "assistant", "content": text})
                 feedback = self._run_reply(repl, text, turn, depth)
                 if repl.answer.get("ready"):
@@ -216,7 +232,7 @@ class RLM:
             stop = e
         assert stop is not None
         self.emit(LimitReached(stop.reason, str(stop), depth))
-        return self._final(repl, messages, turn, depth, stop)
+        return self._final(repl, messages, replied, depth, stop)
 
     def _run_reply(self, repl: Repl, text: str, turn: int, depth: int) -> str:
         """Run the reply's code blocks in order; the text the model gets back."""
@@ -236,6 +252,7 @@ class RLM:
             limit = self.settings.repl.cell_timeout if left is None else max(0.5, min(self.settings.repl.cell_timeout, left))
             self.emit(CellStarted(turn, i, code, depth))
             r = repl.run_cell(code, timeout=limit)
+            self._announce(repl, r.answer, depth)
             shown = r.to_model()
             self.emit(CellFinished(turn, i, r.duration, len(shown), r.stdout_total + r.stderr_total, r.error,
                                    r.timed_out, r.restarted, depth))
