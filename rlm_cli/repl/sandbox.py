@@ -98,8 +98,10 @@ def _python_roots() -> list[str]:
 
 
 def _bwrap_base(env: Mapping[str, str]) -> list[str]:
+    # /tmp's tmpfs comes first: a bind made before it would be hidden under it, and the
+    # venv or checkout may well live in /tmp (CI clones there).
     args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
-            "--ro-bind", "/usr", "/usr"]
+            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", "/usr", "/usr"]
     for p in SYSTEM_LINKS:
         if os.path.islink(p):
             args += ["--symlink", os.readlink(p), p]
@@ -109,7 +111,7 @@ def _bwrap_base(env: Mapping[str, str]) -> list[str]:
         args += ["--ro-bind-try", p, p]
     for r in _python_roots():
         args += ["--ro-bind", r, r]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", BWRAP_SCRATCH, "--chdir", BWRAP_SCRATCH]
+    args += ["--tmpfs", BWRAP_SCRATCH, "--chdir", BWRAP_SCRATCH]
     for k, v in env.items():
         args += ["--setenv", k, v]
     return args
