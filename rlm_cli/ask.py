@@ -74,6 +74,10 @@ class Progress:
             self._say(f"{pad}  note: {e.kind}")  # type: ignore[attr-defined]
         elif name == "LimitReached":
             self._say(f"{pad}limit: {e.message}")  # type: ignore[attr-defined]
+        elif name == "RunFinished":
+            cost = "cost unknown" if e.cost is None else f"${e.cost:.4f}"  # type: ignore[attr-defined]
+            self._say(f"{'ready' if e.ready else 'stopped (' + e.stop_reason + ')'} after {e.turns} turn(s), "  # type: ignore[attr-defined]
+                      f"{e.tokens:,} tokens, {cost}, {e.duration:.1f}s")  # type: ignore[attr-defined]
 
 
 def ask(question: str, paths: Sequence[str], walk: Any, o: AskOptions) -> int:
@@ -107,8 +111,13 @@ def ask(question: str, paths: Sequence[str], walk: Any, o: AskOptions) -> int:
                              "sandbox": o.sandbox}, secrets=[api_key])
         subscribers.append(trace)
     client = LLMClient(config, limits)
+    rlm = RLM(client, settings, subscribers)
     try:
-        result = RLM(client, settings, subscribers).run(question, inputs)
+        result = rlm.run(question, inputs)
+    except KeyboardInterrupt:
+        if rlm.last_answer:  # Ctrl-C: the partial answer first, then exit 130 (exits.run_guarded)
+            print(rlm.last_answer)
+        raise
     finally:
         client.close()
         if trace is not None:
@@ -118,6 +127,8 @@ def ask(question: str, paths: Sequence[str], walk: Any, o: AskOptions) -> int:
         print(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:
         print(result.answer)
+    if trace is not None and not o.quiet:
+        print(f"rlm: trace: {trace.path}", file=sys.stderr)
     if result.ready:
         return EXIT_OK
     print(f"rlm: stopped without a ready answer: {result.message or result.stop_reason} "

@@ -83,6 +83,7 @@ class RLM:
         self.subscribers = list(subscribers or [])
         self._lock = threading.Lock()
         self._answers: dict[int, tuple[str, bool]] = {}
+        self.last_answer = ""  # the root REPL's answer content so far (printed on Ctrl-C)
         prev = client.on_event
 
         def forward(e: object) -> None:
@@ -163,6 +164,8 @@ class RLM:
             if self._answers.get(id(repl)) == key:
                 return
             self._answers[id(repl)] = key
+            if depth == 0:
+                self.last_answer = key[0]
         self.emit(AnswerUpdated(key[0], key[1], depth))
 
     def _card(self, repl: Repl) -> str:
