@@ -353,3 +353,56 @@ def test_parse_accepts_repl_and_python_blocks() -> None:
     ex = extract_code("a\n```repl\nx = 1\n```\nb\n```python\nprint(x)\n```\n```bash\nls\n```")
     assert ex.blocks == ["x = 1\n", "print(x)\n"] and ex.other_fences == 1 and not ex.unclosed
     assert extract_code(None).blocks == [] and extract_code("```repl\nprint(1)").unclosed
+
+
+# -- pieces: card, prompt overrides, trace, depth limit ----------------------------
+
+def test_card_has_sizes_tree_and_previews_only(tmp_path: Path) -> None:
+    from rlm_cli.context.load import load as load_inputs
+    from rlm_cli.engine.card import describe
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("def main():\n    return 1\n")
+    big = "".join(f"row {i} MIDDLE-{i}\n" if 40_000 < i < 40_010 else f"row {i}\n" for i in range(80_000))
+    (tmp_path / "data.txt").write_text(big)
+    card = describe(load_inputs([str(tmp_path)]).context)
+    assert "type: Corpus  2 files" in card and "src/" in card and "80,002 lines" in card
+    doc_card = describe(load_inputs([str(tmp_path / "data.txt")]).context)
+    assert "80,000 lines" in doc_card and "row 0" in doc_card and "row 79999" in doc_card
+    assert "MIDDLE" not in doc_card and len(doc_card) < 4000
+
+
+def test_system_prompt_override_per_model() -> None:
+    from rlm_cli.engine import prompts
+
+    assert "```repl" in prompts.system_prompt("openai/x") and "llm_batch" in prompts.SYSTEM_PROMPT
+    prompts.register_system_prompt("ollama/*", lambda text: text + "\nKeep cells short.")
+    try:
+        assert prompts.system_prompt("ollama/qwen").endswith("Keep cells short.")
+        assert prompts.system_prompt("openai/x") == prompts.SYSTEM_PROMPT
+    finally:
+        prompts._OVERRIDES.clear()
+
+
+def test_trace_is_flushed_per_event_and_redacted(tmp_path: Path) -> None:
+    from rlm_cli.engine.events import ModelReplied
+    from rlm_cli.trace import TraceWriter
+
+    t = TraceWriter({"question": "q", "model": "m"}, secrets=["hunter2-secret"])
+    assert Path(t.path).parent == tmp_path / "data" / "runs"
+    t(ModelReplied(1, "key sk-abcdefghijklmnop and hunter2-secret", 0, 1, 1, None, 0.1, 10))
+    lines = Path(t.path).read_text().splitlines()  # readable before close: a crash keeps it
+    t.close()
+    assert json.loads(lines[0])["type"] == "run" and json.loads(lines[1])["type"] == "ModelReplied"
+    assert "abcdefghijklmnop" not in lines[1] and "hunter2" not in lines[1]
+
+
+def test_rlm_query_at_depth_limit_is_llm_query(fake_llm: FakeLLM, tmp_path: Path) -> None:
+    doc = tmp_path / "a.txt"
+    doc.write_text("alpha\nbeta\n")
+    fake_llm.script(SUB, responder=lambda req: "2" if "<context>\nalpha\nbeta" in req.last_user else "?")
+    fake_llm.script(ROOT, responder=turns(
+        repl("n = rlm_query('How many lines?', context=context.chunks()[0])\nprint(n)"),
+        repl("answer['content'] = n\nanswer['ready'] = True")))
+    r = engine_run(fake_llm, tmp_path, "q", [str(doc)], max_depth=0)
+    assert r.ready and r.answer == "2" and len(fake_llm.requests_for(ROOT)) == 2

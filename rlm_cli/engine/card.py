@@ -30,8 +30,9 @@ def _human(n: float) -> str:
     return f"{n:.1f} TB"
 
 
-def _clip_lines(text: str, max_lines: int = 30) -> str:
-    lines = text.splitlines()[:max_lines]
+def _clip_lines(text: str, max_lines: int = 30, last: bool = False) -> str:
+    lines = text.splitlines()
+    lines = lines[-max_lines:] if last else lines[:max_lines]
     return "\n".join(ln if len(ln) <= LINE_CHARS else ln[:LINE_CHARS] + f"… (+{len(ln) - LINE_CHARS:,} chars)"
                      for ln in lines)
 
@@ -41,7 +42,7 @@ def _previews(doc: Any, indent: str = "") -> list[str]:
     if n <= HEAD_CHARS + TAIL_CHARS:
         return [f"{indent}content (all of it, {n:,} chars):", _clip_lines(doc[0:n], 60)]
     return [f"{indent}head:", _clip_lines(doc.head(HEAD_CHARS)), f"{indent}… {n - HEAD_CHARS - TAIL_CHARS:,} chars "
-            "not shown …", f"{indent}tail:", _clip_lines(doc.tail(TAIL_CHARS))]
+            "not shown …", f"{indent}tail:", _clip_lines(doc.tail(TAIL_CHARS), 15, last=True)]
 
 
 def describe(ctx: Any) -> str:
