@@ -36,6 +36,10 @@ def run_guarded(run: Callable[[], object]) -> int:
         if errors is not None and isinstance(e, errors.ProviderError):
             error(str(e))
             return EXIT_PROVIDER
+        sandbox = sys.modules.get("rlm_cli.repl.sandbox")
+        if sandbox is not None and isinstance(e, sandbox.SandboxError):  # e.g. --sandbox bwrap without bwrap
+            error(str(e))
+            return EXIT_USAGE
         raise
     except KeyboardInterrupt:
         print("rlm: interrupted", file=sys.stderr)

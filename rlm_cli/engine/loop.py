@@ -43,7 +43,7 @@ class EngineSettings:
 class RunResult:
     answer: str
     ready: bool
-    stop_reason: str  # ready | max_turns | max_cost | max_tokens | max_subcalls | timeout | context_window | provider_error
+    stop_reason: str  # ready | max_turns | max_cost | max_tokens | max_subcalls | timeout | context_window
     turns: int
     usage: dict[str, ModelUsage]
     cost: Optional[float]  # USD; None when a model's price is unknown
@@ -108,6 +108,7 @@ class RLM:
         repl = self._repl(inputs, 0)
         out: Optional[_Outcome] = None
         error: Optional[str] = None
+        reason = "error"  # what RunFinished says if the run dies before an outcome
         try:
             repl.start()
             card = self._card(repl)
@@ -116,12 +117,16 @@ class RLM:
                                  self.settings.max_depth, repl.sandbox, repl.sandbox_reason, len(card)))
             out = self._loop(repl, prompts.first_message(question, card), 0)
         except ProviderError as e:
-            error = str(e)
+            error, reason = str(e), "provider_error"
+            raise
+        except KeyboardInterrupt:
+            error, reason = "interrupted", "interrupted"
             raise
         finally:
             repl.close()
             b = self.client.budget
-            o = out or _Outcome(repl.answer.get("content", "") if repl else "", False, "provider_error", 0, error or "")
+            o = out or _Outcome(str(repl.answer.get("content", "")), False, reason, 0,
+                                error or "")
             self.emit(RunFinished(o.ready, o.stop_reason, o.turns, time.monotonic() - t0,
                                   b.cost if b.cost_known else None, b.tokens, len(o.answer), error,
                                   {m: vars(u) for m, u in b.snapshot().items()}))
