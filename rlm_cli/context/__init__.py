@@ -27,9 +27,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def __getattr__(name: str):
     if name in _WHERE:
-        value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
-        globals()[name] = value
-        return value
+        module = importlib.import_module(f".{_WHERE[name]}", __name__)
+        # Bind every name of that module now: importing submodule ``load`` sets the package attribute
+        # ``load`` to the module, which would shadow the function for ``from rlm_cli.context import load``.
+        for other, where in _WHERE.items():
+            if where == _WHERE[name]:
+                globals()[other] = getattr(module, other)
+        return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
