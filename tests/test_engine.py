@@ -406,3 +406,18 @@ def test_rlm_query_at_depth_limit_is_llm_query(fake_llm: FakeLLM, tmp_path: Path
         repl("answer['content'] = n\nanswer['ready'] = True")))
     r = engine_run(fake_llm, tmp_path, "q", [str(doc)], max_depth=0)
     assert r.ready and r.answer == "2" and len(fake_llm.requests_for(ROOT)) == 2
+
+
+def test_subcall_cap_stops_the_run_with_a_final_answer(fake_llm: FakeLLM, tmp_path: Path) -> None:
+    doc = tmp_path / "a.txt"
+    doc.write_text("".join(f"{i}\n" for i in range(50)))
+    fake_llm.script(ROOT, replies=[
+        repl("answer['content'] = 'partial'\nouts = llm_batch([f'item {i}' for i in range(10)])\nprint(outs)"),
+        "From what I saw: about 50 numbers."])  # the final call, after the limit
+    events: list = []
+    r = engine_run(fake_llm, tmp_path, "q", [str(doc)], limits=Limits(max_subcalls=3), events=events)
+    assert not r.ready and r.stop_reason == "max_subcalls" and r.turns == 1
+    assert r.answer == "From what I saw: about 50 numbers."
+    assert len(fake_llm.requests_for(SUB)) == 3
+    final = fake_llm.requests_for(ROOT)[-1].messages[-1]["content"]
+    assert "sub-call limit of 3 reached" in final and "sub-calls 3/3" in final and "No more code will run" in final
