@@ -140,6 +140,10 @@ class LiteLLMTransport:
             kwargs["api_base"] = request.api_base
         if request.api_key:
             kwargs["api_key"] = request.api_key
+        elif request.api_base and not _provider_key_in_env(request.model):
+            # Local OpenAI-compatible servers (Ollama, llama.cpp, vLLM) want no key, but the
+            # OpenAI client refuses to send a request without one.
+            kwargs["api_key"] = "no-key"
         try:
             if request.stream:
                 kwargs.update(stream=True, stream_options={"include_usage": True})
@@ -179,6 +183,9 @@ class LiteLLMTransport:
             return TransportError(message, status=status, context_window=True)
         if isinstance(e, litellm.Timeout):
             return TransportError(f"timed out after {request.timeout:.1f}s", status=status, retryable=True, timeout=True)
+        if "missing credentials" in message.lower() or isinstance(e, litellm.AuthenticationError):
+            # Raised before any request is sent (LiteLLM calls it a 500): retrying cannot help.
+            return TransportError(f"{message} (set the provider's API key variable or pass --api-key)", status=status)
         retryable = isinstance(e, litellm.APIConnectionError) or status in (408, 409, 425, 429) or (status or 0) >= 500
         return TransportError(message, status=status, retryable=retryable, retry_after=_retry_after(e))
 
@@ -192,6 +199,12 @@ class LiteLLMTransport:
 
     def count_tokens(self, model: str, messages: List[Message]) -> int:
         return int(load_litellm().token_counter(model=model, messages=messages))
+
+
+def _provider_key_in_env(model: str) -> bool:
+    """Whether the provider named by ``model`` (``openai/...``) has its usual key variable set."""
+    provider = model.split("/", 1)[0] if "/" in model else "openai"
+    return bool(os.environ.get(f"{provider.upper()}_API_KEY"))
 
 
 def _quantize(timeout: float) -> float:
