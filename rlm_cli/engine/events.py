@@ -64,6 +64,7 @@ class CellFinished:
     timed_out: bool
     restarted: bool
     depth: int = 0
+    output: str = ""  # what the model got back (head and tail), so views and `rlm runs show` can print it
 
 
 @dataclass(frozen=True)
@@ -132,3 +133,4 @@ class RunFinished:
     answer_chars: int
     error: Optional[str] = None
     usage: dict[str, Any] = field(default_factory=dict)
+    answer: str = ""  # the final (or partial) answer, so a trace alone reproduces the run

@@ -129,7 +129,7 @@ class RLM:
                                 error or "")
             self.emit(RunFinished(o.ready, o.stop_reason, o.turns, time.monotonic() - t0,
                                   b.cost if b.cost_known else None, b.tokens, len(o.answer), error,
-                                  {m: vars(u) for m, u in b.snapshot().items()}))
+                                  {m: vars(u) for m, u in b.snapshot().items()}, o.answer))
         b = self.client.budget
         return RunResult(out.answer, out.ready, out.stop_reason, out.turns, b.snapshot(),
                          b.cost if b.cost_known else None, time.monotonic() - t0, sandbox=repl.sandbox,
@@ -263,7 +263,7 @@ class RLM:
             self._announce(repl, r.answer, depth)
             shown = r.to_model()
             self.emit(CellFinished(turn, i, r.duration, len(shown), r.stdout_total + r.stderr_total, r.error,
-                                   r.timed_out, r.restarted, depth))
+                                   r.timed_out, r.restarted, depth, shown))
             parts.append(f"[cell {i}/{n}, {r.duration:.2f}s]\n{shown}")
             if r.ready or self.client.budget.exceeded is not None:
                 if i < n:
