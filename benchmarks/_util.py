@@ -20,23 +20,12 @@ def run_timed(cmd: list[str], repeat: int = 3, **kw) -> tuple[float, subprocess.
     return best, proc
 
 
-# Peak RSS must be read inside the child: ru_maxrss of a child includes the parent's
-# RSS at fork time, while /proc/self/status VmHWM belongs to the exec'd image alone.
-RSS_WRAPPER = (
-    "import atexit, sys\n"
-    "def _hwm():\n"
-    "    kb = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
-    "    sys.stderr.write(f'\\nVMHWM_KB={kb}\\n')\n"
-    "atexit.register(_hwm)\n"
-    "from rlm_cli.cli import main\n"
-    "sys.argv = ['rlm'] + sys.argv[1:]\n"
-    "main()\n"
-)
+RSS_RUN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rss_run.py")
 
 
 def rss_of(args: list[str]) -> tuple[int, subprocess.CompletedProcess]:
     """Peak RSS (KB) of one ``rlm ARGS...`` run, as the process itself saw it."""
-    p = subprocess.run([sys.executable, "-c", RSS_WRAPPER, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    p = subprocess.run([sys.executable, RSS_RUN, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     return int(p.stderr.rsplit("VMHWM_KB=", 1)[1]), p
 
 
@@ -48,4 +37,4 @@ def row(label: str, value: str) -> None:
     print(f"  {label:<44} {value}")
 
 
-__all__ = ["DATA", "RSS_WRAPPER", "rlm_cmd", "row", "rss_of", "run_timed"]
+__all__ = ["DATA", "RSS_RUN", "rlm_cmd", "row", "rss_of", "run_timed"]

@@ -9,22 +9,14 @@ import shutil
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
 from rlm_cli.context import load
 
-# Peak RSS is read inside the child (VmHWM): a child's ru_maxrss includes the parent's RSS at fork.
-RSS_WRAPPER = (
-    "import atexit, sys\n"
-    "def _hwm():\n"
-    "    kb = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
-    "    sys.stderr.write(f'\\nVMHWM_KB={kb}\\n')\n"
-    "atexit.register(_hwm)\n"
-    "from rlm_cli.cli import main\n"
-    "sys.argv = ['rlm'] + sys.argv[1:]\n"
-    "main()\n"
-)
+# Reads peak RSS (VmHWM) inside the child: a child's ru_maxrss includes the parent's RSS at fork.
+RSS_RUN = Path(__file__).resolve().parent.parent / "benchmarks" / "rss_run.py"
 
 
 def rlm(*args, stdin=subprocess.DEVNULL, input=None, cwd=None, prefix=()):
@@ -206,7 +198,7 @@ def one_line_500mb(tmp_path_factory):
 @pytest.mark.parametrize("args", [("peek", "--chars", "100"), ("peek", "--lines", "1:1"), ("grep", "-F", "NEEDLE")])
 def test_500mb_single_line_is_never_materialised(one_line_500mb, args):
     cmd, *rest = args
-    proc = subprocess.run([sys.executable, "-c", RSS_WRAPPER, cmd, *rest, str(one_line_500mb)],
+    proc = subprocess.run([sys.executable, str(RSS_RUN), cmd, *rest, str(one_line_500mb)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     rss_mb = int(proc.stderr.rsplit("VMHWM_KB=", 1)[1]) / 1024

@@ -8,8 +8,9 @@ so ``rlm --help`` (which only needs the error types) does not pay for pathspec.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
 
 _WHERE = {
     "Corpus": "corpus", "Document": "document", "Loaded": "load", "load": "load", "WalkOptions": "walk",
@@ -24,17 +25,5 @@ if TYPE_CHECKING:  # pragma: no cover
     from .types import Chunk, FileChangedError, InputError, Match, MatchList, Skipped
     from .walk import WalkOptions
 
-
-def __getattr__(name: str):
-    if name in _WHERE:
-        module = importlib.import_module(f".{_WHERE[name]}", __name__)
-        # Bind every name of that module now: importing submodule ``load`` sets the package attribute
-        # ``load`` to the module, which would shadow the function for ``from rlm_cli.context import load``.
-        for other, where in _WHERE.items():
-            if where == _WHERE[name]:
-                globals()[other] = getattr(module, other)
-        return globals()[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
+__getattr__ = lazy_exports(__name__, _WHERE, globals())
 __all__ = sorted(_WHERE)
