@@ -9,7 +9,6 @@ usage errors; a ProviderError propagates to ``exits.run_guarded`` (4).
 from __future__ import annotations
 
 import json
-import os
 import sys
 import threading
 from dataclasses import dataclass
@@ -82,7 +81,9 @@ class Progress:
 
 def ask(question: str, paths: Sequence[str], walk: Any, o: AskOptions) -> int:
     if not o.model:
-        error("no model: pass -m/--model, or set RLM_MODEL (e.g. RLM_MODEL=openai/gpt-4o-mini)")
+        from .config import no_model_message
+
+        error(no_model_message())  # every way to set one, and the provider keys found (names only)
         return EXIT_USAGE
     from .llm import preload
 
@@ -94,7 +95,7 @@ def ask(question: str, paths: Sequence[str], walk: Any, o: AskOptions) -> int:
 
     loaded = load(list(paths), walk).require_some()  # no PATH: stdin when piped, never a terminal
     inputs = ReplInputs.from_loaded(loaded, walk)
-    api_key = o.api_key or os.environ.get("RLM_API_KEY")
+    api_key = o.api_key  # flag, RLM_API_KEY or a config file (config.resolve)
     config = LLMConfig(model=o.model, sub_model=o.sub_model, api_base=o.api_base, api_key=api_key,
                        concurrency=o.concurrency, cache=o.cache)
     limits = Limits(max_cost=o.max_cost, max_tokens=o.max_tokens, max_subcalls=o.max_subcalls, timeout=o.timeout)

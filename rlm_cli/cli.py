@@ -7,6 +7,7 @@ them, never at start-up, so ``rlm --help`` and the offline commands stay fast.
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from typing import List, Optional
 
 import typer
@@ -151,51 +152,89 @@ def map_(
     raise typer.Exit(map_command(load(paths or [], opts).require_some(), max_chars=max_chars, json_out=json_out))
 
 
-# -- ask: one question, one run (logic in ask.py; engine, REPL and LiteLLM imported only when it runs) ------
+# -- model and limit options: shared by ask and chat. They default to None so that an unset flag falls through to
+# the environment, the project and user config files, then the defaults (config.resolve; `rlm config show`).
 _Limits = "Limits"
 _Model = "Model"
 
 
+def _opt(name: str, *decls: str, panel: Optional[str] = None, **kw):
+    from .config import KEYS, flag_help
+
+    key = KEYS[name]
+    extra: dict = {"min": key.minimum} if key.minimum is not None and key.kind is not bool else {}
+    return typer.Option(*(decls or (key.flag,)), help=flag_help(name), rich_help_panel=panel, show_default=False,
+                        **extra, **kw)
+
+
+ModelOpt = Annotated[Optional[str], _opt("model", "--model", "-m", panel=_Model)]
+SubModelOpt = Annotated[Optional[str], _opt("sub_model", panel=_Model)]
+ApiBaseOpt = Annotated[Optional[str], _opt("api_base", panel=_Model)]
+ApiKeyOpt = Annotated[Optional[str], _opt("api_key", panel=_Model)]
+MaxTurnsOpt = Annotated[Optional[int], _opt("max_turns", panel=_Limits)]
+MaxDepthOpt = Annotated[Optional[int], _opt("max_depth", panel=_Limits)]
+MaxSubcallsOpt = Annotated[Optional[int], _opt("max_subcalls", panel=_Limits)]
+MaxCostOpt = Annotated[Optional[float], _opt("max_cost", panel=_Limits)]
+MaxTokensOpt = Annotated[Optional[int], _opt("max_tokens", panel=_Limits)]
+TimeoutOpt = Annotated[Optional[float], _opt("timeout", panel=_Limits)]
+CellTimeoutOpt = Annotated[Optional[float], _opt("cell_timeout", panel=_Limits)]
+ConcurrencyOpt = Annotated[Optional[int], _opt("concurrency", panel=_Limits)]
+CacheOpt = Annotated[Optional[bool], _opt("cache")]
+# An Enum, so --help and the completions list the values (this Typer's vendored click has no Choice).
+SandboxMode = Enum("SandboxMode", {m: m for m in ("auto", "bwrap", "process")}, type=str)  # type: ignore[misc]
+SandboxOpt = Annotated[Optional[SandboxMode], _opt("sandbox")]
+LogOpt = Annotated[Optional[bool], _opt("log")]
+
+
+def _settings(paths: Optional[List[str]], **flags):
+    """Resolve flags > env > project .rlm.toml (found from the first input) > user config > defaults."""
+    from .config import resolve
+
+    flags = {k: (v.value if isinstance(v, Enum) else v) for k, v in flags.items()}
+    return resolve(flags, start=(paths or [None])[0])
+
+
+def _ask_options(s, **output):
+    from .ask import AskOptions
+
+    return AskOptions(model=s.model, sub_model=s.sub_model, api_base=s.api_base, api_key=s.api_key,
+                      max_turns=s.max_turns, max_depth=s.max_depth, max_subcalls=s.max_subcalls, max_cost=s.max_cost,
+                      max_tokens=s.max_tokens, timeout=s.timeout, cell_timeout=s.cell_timeout,
+                      concurrency=s.concurrency, cache=s.cache, sandbox=s.sandbox, log=s.log, **output)
+
+
+# -- ask: one question, one run (logic in ask.py; engine, REPL and LiteLLM imported only when it runs) ------
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="The question to answer about the inputs.", show_default=False)],
     paths: Paths = None,
-    model: Annotated[Optional[str], typer.Option("--model", "-m", envvar="RLM_MODEL", help="Root model (a LiteLLM model string, e.g. openai/gpt-4o-mini).", rich_help_panel=_Model, show_default=False)] = None,
-    sub_model: Annotated[Optional[str], typer.Option("--sub-model", envvar="RLM_SUB_MODEL", help="Model for llm_query/llm_batch (default: the root model).", rich_help_panel=_Model, show_default=False)] = None,
-    api_base: Annotated[Optional[str], typer.Option("--api-base", help="An OpenAI-compatible server URL (Ollama, vLLM, ...).", rich_help_panel=_Model, show_default=False)] = None,
-    api_key: Annotated[Optional[str], typer.Option("--api-key", help="API key (default: the provider's environment variable).", rich_help_panel=_Model, show_default=False)] = None,
-    max_turns: Annotated[int, typer.Option("--max-turns", min=1, help="Root-model turns before the best answer is asked for.", rich_help_panel=_Limits)] = 20,
-    max_depth: Annotated[int, typer.Option("--max-depth", min=0, help="Nesting of rlm_query (at the limit it is llm_query).", rich_help_panel=_Limits)] = 1,
-    max_subcalls: Annotated[Optional[int], typer.Option("--max-subcalls", min=0, help="Sub-model calls in all.", rich_help_panel=_Limits, show_default=False)] = None,
-    max_cost: Annotated[Optional[float], typer.Option("--max-cost", min=0, help="USD, over calls with a known price.", rich_help_panel=_Limits, show_default=False)] = None,
-    max_tokens: Annotated[Optional[int], typer.Option("--max-tokens", min=1, help="Input + output tokens, all models.", rich_help_panel=_Limits, show_default=False)] = None,
-    timeout: Annotated[Optional[float], typer.Option("--timeout", min=0.1, help="Seconds for the whole run.", rich_help_panel=_Limits, show_default=False)] = None,
-    cell_timeout: Annotated[float, typer.Option("--cell-timeout", min=0.1, help="Seconds per REPL cell (sub-call waits excluded).", rich_help_panel=_Limits)] = 60.0,
-    concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Model requests in flight at once.", rich_help_panel=_Limits)] = 16,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the response cache.")] = False,
-    sandbox: Annotated[str, typer.Option("--sandbox", help="auto | bwrap | process.")] = "auto",
+    model: ModelOpt = None, sub_model: SubModelOpt = None, api_base: ApiBaseOpt = None, api_key: ApiKeyOpt = None,
+    max_turns: MaxTurnsOpt = None, max_depth: MaxDepthOpt = None, max_subcalls: MaxSubcallsOpt = None,
+    max_cost: MaxCostOpt = None, max_tokens: MaxTokensOpt = None, timeout: TimeoutOpt = None,
+    cell_timeout: CellTimeoutOpt = None, concurrency: ConcurrencyOpt = None, cache: CacheOpt = None,
+    sandbox: SandboxOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print a JSON object (answer, ready, turns, usage, cost, duration, trace).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines on stderr.")] = False,
-    no_log: Annotated[bool, typer.Option("--no-log", help="Do not record this run's trace.")] = False,
+    log: LogOpt = None,
     hidden: Hidden = False, no_ignore: NoIgnore = False, follow_symlinks: Follow = False,
     include: Include = None, exclude: Exclude = None, max_file_size: MaxFile = "100M", max_total_size: MaxTotal = "8G",
 ) -> None:
     """Answer QUESTION about the inputs: the model explores them in a sandboxed REPL and builds the answer.
 
+    Settings not given as flags come from RLM_* environment variables, then .rlm.toml, then the user config
+    (see `rlm config show`).
+
     Exit status: 0 answered, 2 usage or configuration error, 3 a limit was reached without a ready
     answer (the partial answer is printed), 4 the model provider failed.
     """
-    from .ask import AskOptions
     from .ask import ask as run_ask
 
-    if sandbox not in ("auto", "bwrap", "process"):
-        raise typer.BadParameter(f"must be auto, bwrap or process, not {sandbox!r}", param_hint="--sandbox")
+    s = _settings(paths, model=model, sub_model=sub_model, api_base=api_base, api_key=api_key, max_turns=max_turns,
+                  max_depth=max_depth, max_subcalls=max_subcalls, max_cost=max_cost, max_tokens=max_tokens,
+                  timeout=timeout, cell_timeout=cell_timeout, concurrency=concurrency, cache=cache, sandbox=sandbox,
+                  log=log)
     opts = _walk_options(hidden, no_ignore, follow_symlinks, include, exclude, max_file_size, max_total_size)
-    raise typer.Exit(run_ask(question, paths or [], opts, AskOptions(
-        model=model, sub_model=sub_model, api_base=api_base, api_key=api_key, max_turns=max_turns,
-        max_depth=max_depth, max_subcalls=max_subcalls, max_cost=max_cost, max_tokens=max_tokens, timeout=timeout,
-        cell_timeout=cell_timeout, concurrency=concurrency, cache=not no_cache, sandbox=sandbox, json_out=json_out,
-        quiet=quiet, log=not no_log)))
+    raise typer.Exit(run_ask(question, paths or [], opts, _ask_options(s, json_out=json_out, quiet=quiet)))
 
 
 def main() -> None:
