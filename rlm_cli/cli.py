@@ -186,12 +186,24 @@ SandboxOpt = Annotated[Optional[SandboxMode], _opt("sandbox")]
 LogOpt = Annotated[Optional[bool], _opt("log")]
 
 
-def _settings(paths: Optional[List[str]], **flags):
-    """Resolve flags > env > project .rlm.toml (found from the first input) > user config > defaults."""
-    from .config import resolve
+def _settings(paths: Optional[List[str]], params: dict):
+    """Resolve flags > env > project .rlm.toml (found from the first input) > user config > defaults.
 
-    flags = {k: (v.value if isinstance(v, Enum) else v) for k, v in flags.items()}
+    ``params``: the command's ``locals()``; those named like a config key are its flags.
+    """
+    from .config import KEYS, resolve
+
+    flags = {k: (v.value if isinstance(v, Enum) else v) for k, v in params.items() if k in KEYS}
     return resolve(flags, start=(paths or [None])[0])
+
+
+# -- output options of ask and check (formats: output.py, check.py) ------------------------------------------
+_Output = "Output"
+AskFormat = Enum("AskFormat", {m: m for m in ("text", "markdown", "json")}, type=str)  # type: ignore[misc]
+CheckFormat = Enum("CheckFormat", {m: m for m in ("text", "markdown", "json", "github", "sarif")}, type=str)  # type: ignore[misc]
+SchemaOpt = Annotated[Optional[str], typer.Option("--schema", help="A JSON Schema (a file, or inline JSON) the answer must match: the model puts it in answer[\"data\"], it is validated, and errors are sent back to be fixed.", rich_help_panel=_Output, show_default=False)]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Nothing on stderr but errors.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Full cell outputs and reasoning, child runs' steps, sub-call details.")]
 
 
 def _ask_options(s, **output):
@@ -229,12 +241,90 @@ def ask(
     """
     from .ask import ask as run_ask
 
-    s = _settings(paths, model=model, sub_model=sub_model, api_base=api_base, api_key=api_key, max_turns=max_turns,
-                  max_depth=max_depth, max_subcalls=max_subcalls, max_cost=max_cost, max_tokens=max_tokens,
-                  timeout=timeout, cell_timeout=cell_timeout, concurrency=concurrency, cache=cache, sandbox=sandbox,
-                  log=log)
+    s = _settings(paths, locals())
     opts = _walk_options(hidden, no_ignore, follow_symlinks, include, exclude, max_file_size, max_total_size)
     raise typer.Exit(run_ask(question, paths or [], opts, _ask_options(s, json_out=json_out, quiet=quiet)))
+
+
+# -- config and doctor (logic in config.py and doctor.py) ------------------------------------------------
+config_app = typer.Typer(name="config", no_args_is_help=True,
+                         help="Show and edit settings: flags > RLM_* environment > project .rlm.toml > user config "
+                         "> defaults.")
+app.add_typer(config_app)
+
+
+@config_app.command("show")
+def config_show(
+    path: Annotated[Optional[str], typer.Argument(help="Where to look for .rlm.toml (default: the current directory).", show_default=False)] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print a JSON object: values with source and where, files.")] = False,
+) -> None:
+    """Print every setting, its value and where it came from (API keys masked)."""
+    import json
+
+    from .config import resolve, show_text
+
+    s = resolve(start=path)
+    print(json.dumps(s.to_json(), indent=2) if json_out else show_text(s))
+
+
+@config_app.command("path")
+def config_path() -> None:
+    """Print the user config file's path ($RLM_CONFIG_DIR/config.toml, else the platform's config dir)."""
+    from .config import user_config_path
+
+    print(user_config_path())
+
+
+def _config_file(project: bool):
+    from pathlib import Path
+
+    from .config import PROJECT_FILE, find_project_config, user_config_path
+
+    return (find_project_config() or Path(PROJECT_FILE)) if project else user_config_path()
+
+
+ProjectFlag = Annotated[bool, typer.Option("--project", help="Edit the project's .rlm.toml (the nearest one, else ./.rlm.toml) instead of the user config.")]
+
+
+@config_app.command("set")
+def config_set(
+    key: Annotated[str, typer.Argument(help="A setting name, as listed by `rlm config show`.", show_default=False)],
+    value: Annotated[str, typer.Argument(help="Its value (true/false for switches).", show_default=False)],
+    project: ProjectFlag = False,
+) -> None:
+    """Save a setting in the user config (or --project). API keys are never written to a file."""
+    from .config import set_value
+
+    path = _config_file(project)
+    print(f"{key.replace('-', '_')} = {set_value(path, key, value)!r} in {path}", file=sys.stderr)
+
+
+@config_app.command("unset")
+def config_unset(
+    key: Annotated[str, typer.Argument(help="A setting name.", show_default=False)],
+    project: ProjectFlag = False,
+) -> None:
+    """Remove a setting from the user config (or --project)."""
+    from .config import set_value
+
+    path = _config_file(project)
+    set_value(path, key, None)
+    print(f"{key.replace('-', '_')} removed from {path}", file=sys.stderr)
+
+
+@app.command()
+def doctor(
+    path: Annotated[Optional[str], typer.Argument(help="Where to look for .rlm.toml (default: the current directory).", show_default=False)] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print a JSON object: checks with status and details.")] = False,
+) -> None:
+    """Check this machine: config, model, provider keys (names only), sandbox, grammars, ripgrep, cache and runs dirs.
+
+    Exit status: 0 when everything essential works (warnings included), 1 when a config file is invalid,
+    the configured sandbox cannot start, or the cache or runs directory cannot be written.
+    """
+    from .doctor import doctor as run_doctor
+
+    raise typer.Exit(run_doctor(json_out=json_out, start=path))
 
 
 def main() -> None:

@@ -310,6 +310,17 @@ def flag_help(name: str, text: Optional[str] = None) -> str:
     default = f"{key.default:g}" if isinstance(key.default, float) else key.default
     return f"{text or key.help} (default {default}; env {key.env})"
 
+def show_text(s: Settings) -> str:
+    """``rlm config show``: one line per key (value, where it came from), then the files looked at."""
+    rows = [(name, "-" if s.shown(name) is None else str(s.shown(name)), v.describe()) for name, v in s.values.items()]
+    w0, w1 = max(len(r[0]) for r in rows), min(40, max(len(r[1]) for r in rows))
+    out = [f"{n.ljust(w0)}  {val.ljust(w1)}  {src}" for n, val, src in rows]
+    user = s.files.get("user")
+    out += ["", f"user config:    {user or str(user_config_path()) + ' (not present)'}",
+            f"project config: {s.files.get('project') or f'none ({PROJECT_FILE} looked for up to the git top)'}"]
+    return "\n".join(out)
+
+
 __all__ = ["ConfigError", "KEYS", "Key", "PROJECT_FILE", "PROVIDER_KEYS", "Settings", "Value", "config_dir",
            "find_project_config", "flag_help", "mask", "no_model_message", "provider_keys_found", "read_config_file", "resolve",
-           "set_value", "user_config_path"]
+           "set_value", "show_text", "user_config_path"]
