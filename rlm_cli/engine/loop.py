@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 from ..llm import BudgetExceeded, ContextWindowExceeded, LLMClient, ModelUsage, ProviderError
 from ..llm.events import CallFinished
@@ -103,19 +103,30 @@ class RLM:
                 pass
 
     # -- entry points ---------------------------------------------------------------
-    def run(self, question: str, inputs: ReplInputs) -> RunResult:
+    def run(self, question: str, inputs: Optional[ReplInputs] = None, *, repl: Optional[Repl] = None,
+            history: Sequence[tuple[str, str]] = ()) -> RunResult:
+        """Answer ``question``. Given ``repl`` (a session's, e.g. ``rlm chat``), run in it and leave it open:
+        its variables carry over, ``answer`` starts empty; ``history`` ((question, answer), ...) is told the model.
+        """
         t0 = time.monotonic()
-        repl = self._repl(inputs, 0)
+        own = repl is None
+        if repl is None:
+            repl = self._repl(inputs or ReplInputs(), 0)
+        else:
+            repl.handler = EngineHandler(self, 0)  # this run's client, budget and subscribers
+            self._bind(repl, 0)
         out: Optional[_Outcome] = None
         error: Optional[str] = None
         reason = "error"  # what RunFinished says if the run dies before an outcome
         try:
             repl.start()
+            if not own:
+                repl.run_cell('answer = {"content": "", "ready": False}')  # a new question, a new answer
             card = self._card(repl)
             cfg = self.client.config
             self.emit(RunStarted(question, cfg.model, cfg.sub_model or cfg.model, self.settings.max_turns,
                                  self.settings.max_depth, repl.sandbox, repl.sandbox_reason, len(card)))
-            out = self._loop(repl, prompts.first_message(question, card), 0)
+            out = self._loop(repl, prompts.first_message(question, card, history), 0)
         except ProviderError as e:
             error, reason = str(e), "provider_error"
             raise
@@ -123,7 +134,8 @@ class RLM:
             error, reason = "interrupted", "interrupted"
             raise
         finally:
-            repl.close()
+            if own:
+                repl.close()
             b = self.client.budget
             o = out or _Outcome(str(repl.answer.get("content", "")), False, reason, 0,
                                 error or "")
@@ -145,20 +157,18 @@ class RLM:
 
     # -- internals ------------------------------------------------------------------
     def _repl(self, inputs: ReplInputs, depth: int) -> Repl:
+        return self._bind(Repl(inputs, EngineHandler(self, depth), self.settings.repl), depth)
+
+    def _bind(self, r: Repl, depth: int) -> Repl:
+        """Send ``r``'s sub-call and answer updates to this run (a session's REPL is bound to each run in turn)."""
         def on_subcall(e: SubcallEvent) -> None:
             if e.phase == "started":
                 self.emit(SubcallStarted(e.call_id, e.kind, e.items, e.prompt_chars, depth))
             else:
                 self.emit(SubcallFinished(e.call_id, e.kind, e.items, e.duration, e.error, depth))
 
-        holder: list[Repl] = []
-
-        def on_answer(a: dict) -> None:
-            if holder:
-                self._announce(holder[0], a, depth)
-
-        r = Repl(inputs, EngineHandler(self, depth), self.settings.repl, on_subcall=on_subcall, on_answer=on_answer)
-        holder.append(r)
+        r.on_subcall = on_subcall
+        r.on_answer = lambda a: self._announce(r, a, depth)
         self._answers[id(r)] = ("", False)  # the worker's initial answer is not news
         return r
 

@@ -8,7 +8,7 @@ models that need a firmer or simpler wording.
 from __future__ import annotations
 
 import fnmatch
-from typing import Callable, Union
+from typing import Callable, Sequence, Union
 
 SYSTEM_PROMPT = """\
 You answer a question about an input that is far too large to read directly. It is NOT in this conversation: \
@@ -61,9 +61,25 @@ def system_prompt(model: str) -> str:
     return SYSTEM_PROMPT
 
 
-def first_message(question: str, card: str) -> str:
-    return (f"Question: {question}\n\nThe input, loaded in the REPL as `context` (only this description is shown "
+HISTORY_ANSWER_CHARS = 4000  # of each earlier answer: enough to refer back to, never the whole session
+
+
+def first_message(question: str, card: str, history: Sequence[tuple[str, str]] = ()) -> str:
+    return (f"{history_text(history)}Question: {question}\n\nThe input, loaded in the REPL as `context` (only this description is shown "
             f"to you; explore it with code):\n{card}\n\nStart by exploring `context` in a ```repl block.")
+
+
+def history_text(history: Sequence[tuple[str, str]]) -> str:
+    """Earlier questions of the session (``rlm chat``) and their answers; the REPL kept their variables."""
+    if not history:
+        return ""
+    parts = ["Earlier in this session you answered these questions about the same input. The REPL still holds "
+             "the variables you defined then (SHOW_VARS() lists them); `answer` was reset for the new question."]
+    for i, (q, a) in enumerate(history, 1):
+        if len(a) > HISTORY_ANSWER_CHARS:
+            a = a[:HISTORY_ANSWER_CHARS] + f"\n[... {len(a) - HISTORY_ANSWER_CHARS:,} more characters of this answer]"
+        parts.append(f"Q{i}: {q}\nA{i}: {a}")
+    return "\n\n".join(parts) + "\n\nThe new question:\n"
 
 
 def child_message(question: str, card: str) -> str:
