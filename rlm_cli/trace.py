@@ -15,8 +15,6 @@ import time
 import uuid
 from typing import Any, Iterable, Optional
 
-from .llm.errors import redact
-
 
 def data_dir() -> str:
     """Where runs are recorded: $RLM_DATA_DIR, else the user data dir."""
@@ -30,6 +28,18 @@ def data_dir() -> str:
 
 def runs_dir() -> str:
     return os.path.join(data_dir(), "runs")
+
+
+def public_url(url: Optional[str]) -> Optional[str]:
+    """``url`` without user:password (an API base may carry credentials; a trace must not)."""
+    if not url or "@" not in url:
+        return url
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if not parts.username and not parts.password:
+        return url
+    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
 
 
 def _jsonable(value: Any) -> Any:
@@ -49,6 +59,9 @@ class TraceWriter:
 
     def __init__(self, metadata: dict[str, Any], secrets: Iterable[Optional[str]] = (),
                  directory: Optional[str] = None) -> None:
+        from .llm.errors import redact  # here, so `rlm runs` can import runs_dir() without the llm layer
+
+        self._redact = redact
         directory = directory or runs_dir()
         os.makedirs(directory, mode=0o700, exist_ok=True)
         self.run_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:8]
@@ -61,7 +74,7 @@ class TraceWriter:
         self._write({"type": "run", "id": self.run_id, "started": time.time(), **metadata})
 
     def _write(self, record: dict[str, Any]) -> None:
-        line = redact(json.dumps(_jsonable(record), ensure_ascii=False, default=str), self._secrets)
+        line = self._redact(json.dumps(_jsonable(record), ensure_ascii=False, default=str), self._secrets)
         with self._lock:
             if self._f is None:
                 return
