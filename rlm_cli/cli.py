@@ -246,6 +246,35 @@ def ask(
     raise typer.Exit(run_ask(question, paths or [], opts, _ask_options(s, json_out=json_out, quiet=quiet)))
 
 
+# -- chat: follow-up questions over one REPL (logic in chat.py) ----------------------------------------------
+@app.command()
+def chat(
+    paths: Annotated[List[str], typer.Argument(help="Files or directories, loaded once for the session.", show_default=False)],
+    model: ModelOpt = None, sub_model: SubModelOpt = None, api_base: ApiBaseOpt = None, api_key: ApiKeyOpt = None,
+    max_turns: MaxTurnsOpt = None, max_depth: MaxDepthOpt = None, max_subcalls: MaxSubcallsOpt = None,
+    max_cost: MaxCostOpt = None, max_tokens: MaxTokensOpt = None, timeout: TimeoutOpt = None,
+    cell_timeout: CellTimeoutOpt = None, concurrency: ConcurrencyOpt = None, cache: CacheOpt = None,
+    sandbox: SandboxOpt = None, log: LogOpt = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object per question (JSON Lines).")] = False,
+    quiet: QuietOpt = False, verbose: VerboseOpt = False,
+    hidden: Hidden = False, no_ignore: NoIgnore = False, follow_symlinks: Follow = False,
+    include: Include = None, exclude: Exclude = None, max_file_size: MaxFile = "100M", max_total_size: MaxTotal = "8G",
+) -> None:
+    """Ask follow-up questions about the same input: loaded once, one REPL whose variables persist.
+
+    Questions are read from the terminal, or one per line from stdin when it is not a terminal;
+    /exit or end of input ends the session, /vars lists the REPL's variables. Limits apply per question.
+
+    Exit status: 0 every question answered, 2 usage or configuration error, 3 a limit stopped a question,
+    4 the model provider failed on a question.
+    """
+    from .chat import chat as run_chat
+
+    s = _settings(paths, locals())
+    opts = _walk_options(hidden, no_ignore, follow_symlinks, include, exclude, max_file_size, max_total_size)
+    raise typer.Exit(run_chat(paths, opts, _ask_options(s, json_out=json_out, quiet=quiet, verbose=verbose)))
+
+
 # -- config and doctor (logic in config.py and doctor.py) ------------------------------------------------
 config_app = typer.Typer(name="config", no_args_is_help=True,
                          help="Show and edit settings: flags > RLM_* environment > project .rlm.toml > user config "
