@@ -1,20 +1,18 @@
 """`rlm ask`: wire the layers for one run and print the result (the CLI command only parses flags).
 
-Plain output: the answer on stdout, one progress line per step on stderr
-(the Rich view is a separate subscriber, elsewhere). Exit 0 for a ready
+The answer on stdout (Markdown on a terminal), progress on stderr: the Rich
+live view on a terminal, plain lines otherwise, nothing with --quiet (``ui``). Exit 0 for a ready
 answer, 3 when a limit stopped the run (the partial answer is printed), 2 for
-usage errors; a ProviderError propagates to ``exits.run_guarded`` (4).
+usage errors, 130 after Ctrl-C (the partial answer is printed; ``interrupts``); a
+ProviderError propagates to ``exits.run_guarded`` (4). Formats: ``output``.
 """
 
 from __future__ import annotations
 
-import json
-import sys
-import threading
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
-from .exits import EXIT_LIMIT, EXIT_OK, EXIT_USAGE, error
+from .exits import EXIT_USAGE, error
 
 
 @dataclass
@@ -35,51 +33,24 @@ class AskOptions:
     sandbox: str = "auto"
     json_out: bool = False
     quiet: bool = False
+    verbose: bool = False  # full cell outputs and reasoning, children's steps, sub-call details
     log: bool = True
-
-
-class Progress:
-    """One plain line per step on stderr; thread-safe (sub-call events come from pool threads)."""
-
-    def __init__(self, stream: Any = None) -> None:
-        self.stream = stream or sys.stderr
-        self._lock = threading.Lock()
-
-    def _say(self, text: str) -> None:
-        with self._lock:
-            print(f"rlm: {text}", file=self.stream, flush=True)
-
-    def __call__(self, e: object) -> None:
-        name = type(e).__name__
-        d = getattr(e, "depth", 0)
-        pad = "  " * d
-        if name == "RunStarted":
-            self._say(f"model {e.model} (sub {e.sub_model}), sandbox {e.sandbox}")  # type: ignore[attr-defined]
-        elif name == "TurnStarted":
-            self._say(f"{pad}{'final call' if e.final else f'turn {e.turn}/{e.max_turns}'}")  # type: ignore[attr-defined]
-        elif name == "ModelReplied":
-            self._say(f"{pad}  reply: {e.blocks} code block(s), {e.duration:.1f}s")  # type: ignore[attr-defined]
-        elif name == "CellFinished":
-            err = f" error: {e.error.strip().splitlines()[-1][:120]}" if e.error else ""  # type: ignore[attr-defined]
-            self._say(f"{pad}  cell {e.index}: {e.duration:.2f}s, {e.total_chars:,} chars out{err}")  # type: ignore[attr-defined]
-        elif name == "SubcallStarted":
-            self._say(f"{pad}  {e.kind} x{e.items} started")  # type: ignore[attr-defined]
-        elif name == "SubcallFinished":
-            err = f" ({e.error})" if e.error else ""  # type: ignore[attr-defined]
-            self._say(f"{pad}  {e.kind} x{e.items} done in {e.duration:.1f}s{err}")  # type: ignore[attr-defined]
-        elif name == "CallRetrying":
-            self._say(f"{pad}  {e.role} model retry {e.attempt} in {e.delay:.1f}s: {e.reason}")  # type: ignore[attr-defined]
-        elif name == "Notice":
-            self._say(f"{pad}  note: {e.kind}")  # type: ignore[attr-defined]
-        elif name == "LimitReached":
-            self._say(f"{pad}limit: {e.message}")  # type: ignore[attr-defined]
-        elif name == "RunFinished":
-            cost = "cost unknown" if e.cost is None else f"${e.cost:.4f}"  # type: ignore[attr-defined]
-            self._say(f"{'ready' if e.ready else 'stopped (' + e.stop_reason + ')'} after {e.turns} turn(s), "  # type: ignore[attr-defined]
-                      f"{e.tokens:,} tokens, {cost}, {e.duration:.1f}s")  # type: ignore[attr-defined]
+    format: Optional[str] = None  # text | markdown | json (output.FORMATS); None: the answer, rendered on a terminal
+    schema: Optional[dict] = None  # --schema: answer["data"] must match it (engine/schema.py)
 
 
 def ask(question: str, paths: Sequence[str], walk: Any, o: AskOptions) -> int:
+    """One run, its result printed in the chosen format; the exit status (130 after Ctrl-C)."""
+    run = execute(question, paths, walk, o)
+    if isinstance(run, int):
+        return run
+    from .output import print_ask
+
+    return print_ask(run, "json" if o.json_out else o.format, o.schema is not None, o.quiet)
+
+
+def execute(question: str, paths: Sequence[str], walk: Any, o: AskOptions) -> Any:
+    """Load, run and record one run: an ``output.AskRun`` (also after a first Ctrl-C), or an exit status."""
     if not o.model:
         from .config import no_model_message
 
@@ -99,39 +70,41 @@ def ask(question: str, paths: Sequence[str], walk: Any, o: AskOptions) -> int:
     config = LLMConfig(model=o.model, sub_model=o.sub_model, api_base=o.api_base, api_key=api_key,
                        concurrency=o.concurrency, cache=o.cache)
     limits = Limits(max_cost=o.max_cost, max_tokens=o.max_tokens, max_subcalls=o.max_subcalls, timeout=o.timeout)
-    settings = EngineSettings(max_turns=o.max_turns, max_depth=o.max_depth,
+    settings = EngineSettings(max_turns=o.max_turns, max_depth=o.max_depth, schema=o.schema,
                               repl=ReplSettings(sandbox=o.sandbox, cell_timeout=o.cell_timeout))
-    subscribers: list = [] if o.quiet else [Progress()]
+    from .ui import progress_view
+
+    view = progress_view(quiet=o.quiet, verbose=o.verbose, limits=vars(limits))  # Rich on a terminal, else lines
+    subscribers: list = [] if view is None else [view]
     trace = None
     if o.log:
-        from .trace import TraceWriter
+        from .trace import TraceWriter, public_url
 
         trace = TraceWriter({"question": question, "model": o.model, "sub_model": o.sub_model or o.model,
-                             "api_base": o.api_base, "inputs": list(loaded.roots),
+                             "api_base": public_url(o.api_base), "inputs": list(loaded.roots),
                              "limits": vars(limits), "max_turns": o.max_turns, "max_depth": o.max_depth,
                              "sandbox": o.sandbox}, secrets=[api_key])
         subscribers.append(trace)
     client = LLMClient(config, limits)
     rlm = RLM(client, settings, subscribers)
+    from .interrupts import InterruptGuard
+
     try:
-        result = rlm.run(question, inputs)
-    except KeyboardInterrupt:
-        if rlm.last_answer:  # Ctrl-C: the partial answer first, then exit 130 (exits.run_guarded)
-            print(rlm.last_answer)
-        raise
+        with InterruptGuard(rlm, quiet=o.quiet):  # 1st Ctrl-C ends the run with its partial answer, 2nd exits
+            try:
+                result = rlm.run(question, inputs)
+            except KeyboardInterrupt:
+                result = rlm.result  # the partial result, stop_reason "interrupted"
+                if result is None:
+                    raise
     finally:
         client.close()
+        if view is not None:
+            view.close()  # the live area is gone before the answer is printed
         if trace is not None:
             trace.close()
     result.trace_path = trace.path if trace is not None else None
-    if o.json_out:
-        print(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
-    else:
-        print(result.answer)
-    if trace is not None and not o.quiet:
-        print(f"rlm: trace: {trace.path}", file=sys.stderr)
-    if result.ready:
-        return EXIT_OK
-    print(f"rlm: stopped without a ready answer: {result.message or result.stop_reason} "
-          "(the answer above is partial)", file=sys.stderr)
-    return EXIT_LIMIT
+    from .output import AskRun
+
+    return AskRun(question, result, o.model, o.sub_model or o.model,
+                  [{"path": k.path, "reason": k.reason} for k in loaded.skipped])

@@ -225,8 +225,10 @@ def ask(
     max_cost: MaxCostOpt = None, max_tokens: MaxTokensOpt = None, timeout: TimeoutOpt = None,
     cell_timeout: CellTimeoutOpt = None, concurrency: ConcurrencyOpt = None, cache: CacheOpt = None,
     sandbox: SandboxOpt = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print a JSON object (answer, ready, turns, usage, cost, duration, trace).")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines on stderr.")] = False,
+    fmt: Annotated[Optional[AskFormat], typer.Option("--format", "-f", help="text: the answer as written; markdown: a document with run figures; json: the result object (README: JSON output). Default: the answer, rendered on a terminal.", rich_help_panel=_Output, show_default=False)] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Same as --format json: answer, data, ready, stop_reason, turns, usage, cost, duration, trace, skipped.", rich_help_panel=_Output)] = False,
+    schema: SchemaOpt = None,
+    quiet: QuietOpt = False, verbose: VerboseOpt = False,
     log: LogOpt = None,
     hidden: Hidden = False, no_ignore: NoIgnore = False, follow_symlinks: Follow = False,
     include: Include = None, exclude: Exclude = None, max_file_size: MaxFile = "100M", max_total_size: MaxTotal = "8G",
@@ -237,13 +239,88 @@ def ask(
     (see `rlm config show`).
 
     Exit status: 0 answered, 2 usage or configuration error, 3 a limit was reached without a ready
-    answer (the partial answer is printed), 4 the model provider failed.
+    answer (the partial answer is printed), 4 the model provider failed, 130 interrupted (Ctrl-C; the partial
+    answer is printed; a second Ctrl-C exits at once).
     """
     from .ask import ask as run_ask
+    from .output import parse_schema
 
     s = _settings(paths, locals())
     opts = _walk_options(hidden, no_ignore, follow_symlinks, include, exclude, max_file_size, max_total_size)
-    raise typer.Exit(run_ask(question, paths or [], opts, _ask_options(s, json_out=json_out, quiet=quiet)))
+    parsed = parse_schema(schema) if schema is not None else None
+    raise typer.Exit(run_ask(question, paths or [], opts, _ask_options(
+        s, json_out=json_out, quiet=quiet, verbose=verbose, format=fmt.value if fmt else None, schema=parsed)))
+
+
+@app.command()
+def check(
+    assertion: Annotated[str, typer.Argument(help="What must hold, e.g. \"No endpoint skips the auth decorator\".", show_default=False)],
+    paths: Paths = None,
+    model: ModelOpt = None, sub_model: SubModelOpt = None, api_base: ApiBaseOpt = None, api_key: ApiKeyOpt = None,
+    max_turns: MaxTurnsOpt = None, max_depth: MaxDepthOpt = None, max_subcalls: MaxSubcallsOpt = None,
+    max_cost: MaxCostOpt = None, max_tokens: MaxTokensOpt = None, timeout: TimeoutOpt = None,
+    cell_timeout: CellTimeoutOpt = None, concurrency: ConcurrencyOpt = None, cache: CacheOpt = None,
+    sandbox: SandboxOpt = None,
+    fmt: Annotated[Optional[CheckFormat], typer.Option("--format", "-f", help="text (default): verdict and file:line findings; markdown; json: the result object; github: workflow annotations (+ $GITHUB_STEP_SUMMARY); sarif: SARIF 2.1.0.", rich_help_panel=_Output, show_default=False)] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Same as --format json.", rich_help_panel=_Output)] = False,
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Write the report (sarif, json, markdown) to this file instead of stdout.", rich_help_panel=_Output, show_default=False)] = None,
+    quiet: QuietOpt = False, verbose: VerboseOpt = False,
+    log: LogOpt = None,
+    hidden: Hidden = False, no_ignore: NoIgnore = False, follow_symlinks: Follow = False,
+    include: Include = None, exclude: Exclude = None, max_file_size: MaxFile = "100M", max_total_size: MaxTotal = "8G",
+) -> None:
+    """Check ASSERTION against the inputs: a verdict (pass/fail) with findings that cite file:line, for CI.
+
+    Exit status: 0 the assertion holds, 1 it does not, 2 usage or configuration error, 3 no verdict within the
+    limits, 4 the model provider failed, 130 interrupted.
+    """
+    from .check import check as run_check
+
+    s = _settings(paths, locals())
+    opts = _walk_options(hidden, no_ignore, follow_symlinks, include, exclude, max_file_size, max_total_size)
+    raise typer.Exit(run_check(assertion, paths or [], opts, _ask_options(s, quiet=quiet, verbose=verbose),
+                               fmt="json" if json_out else (fmt.value if fmt else "text"), output=output))
+
+
+# -- runs: the recorded traces (logic in runs.py; listing reads two lines per trace and imports no Rich) ------
+runs_app = typer.Typer(name="runs", help="List, replay and remove recorded runs (JSONL traces in the user data dir, "
+                       "or $RLM_DATA_DIR). A run is named by its id, a unique prefix of it, or 'last'.",
+                       no_args_is_help=True)
+app.add_typer(runs_app)
+RunRef = Annotated[str, typer.Argument(help="A run id, a unique prefix of it (the ID column), or 'last'.", show_default=False)]
+
+
+@runs_app.command("list")
+def runs_list(
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Show this many, newest first (0: all).")] = 20,
+    json_out: Annotated[bool, typer.Option("--json", help="Print a JSON array of runs.")] = False,
+) -> None:
+    """List recorded runs: id, date, outcome, turns, cost, duration, model, question."""
+    from .runs import list_command
+
+    raise typer.Exit(list_command(limit=limit, json_out=json_out))
+
+
+@runs_app.command("show")
+def runs_show(
+    run: RunRef,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Full cell outputs and reasoning, child runs' steps.")] = False,
+) -> None:
+    """Replay a run through the same view as `rlm ask` (steps on stderr) and print its answer on stdout."""
+    from .runs import show_command
+
+    raise typer.Exit(show_command(run, verbose=verbose))
+
+
+@runs_app.command("rm")
+def runs_rm(
+    runs: Annotated[Optional[List[str]], typer.Argument(help="Run ids or unique prefixes.", show_default=False)] = None,
+    all_runs: Annotated[bool, typer.Option("--all", help="Remove every recorded run.")] = False,
+) -> None:
+    """Remove recorded runs."""
+    from .runs import rm_command
+
+    raise typer.Exit(rm_command(runs or [], all_runs=all_runs))
 
 
 # -- chat: follow-up questions over one REPL (logic in chat.py) ----------------------------------------------
@@ -358,7 +435,9 @@ def doctor(
 
 def main() -> None:
     """Console-script entry: run the app with rlm's exit codes and one-line errors."""
-    sys.exit(run_guarded(app))
+    from .interrupts import finish
+
+    finish(run_guarded(app))  # after Ctrl-C, without waiting on sub-calls still on the wire
 
 
 if __name__ == "__main__":  # pragma: no cover

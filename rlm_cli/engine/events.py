@@ -117,8 +117,18 @@ class Notice:
 
 @dataclass(frozen=True)
 class LimitReached:
-    limit: str  # max_turns | max_cost | max_tokens | max_subcalls | timeout | context_window
+    limit: str  # max_turns | max_cost | max_tokens | max_subcalls | timeout | context_window | schema_invalid | interrupted
     message: str
+    depth: int = 0
+
+
+@dataclass(frozen=True)
+class Interrupted:
+    """Ctrl-C ended the run (emitted just before RunFinished); the partial answer is what the REPL held."""
+
+    turns: int
+    answer_chars: int
+    during: str  # cell (the cell was interrupted and returned) | model call (a model reply was abandoned)
     depth: int = 0
 
 

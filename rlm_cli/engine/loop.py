@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence
 
@@ -22,8 +23,9 @@ from ..llm import BudgetExceeded, ContextWindowExceeded, LLMClient, ModelUsage, 
 from ..llm.events import CallFinished
 from ..repl import Repl, ReplInputs, ReplSettings, SubcallEvent
 from . import prompts
+from . import schema as answer_schema
 from .card import CARD_CELL
-from .events import (AnswerUpdated, CellFinished, CellStarted, LimitReached, ModelReplied, Notice, RunFinished,
+from .events import (AnswerUpdated, CellFinished, CellStarted, Interrupted, LimitReached, ModelReplied, Notice, RunFinished,
                      RunStarted, SubcallFinished, SubcallProgress, SubcallStarted, TurnStarted)
 from .parse import extract_code, strip_code
 from .subcalls import EngineHandler
@@ -37,6 +39,10 @@ class EngineSettings:
     max_depth: int = 1  # rlm_query at depth >= max_depth is a plain llm_query
     repl: ReplSettings = field(default_factory=ReplSettings)
     system_prompt: Optional[str] = None  # replaces the (per-model) default
+    # --schema / rlm check: answer["data"] must match this JSON Schema before ready is accepted (root run only);
+    # a non-matching ready answer is sent back with the errors at most schema_retries times.
+    schema: Optional[dict] = None
+    schema_retries: int = 3
 
 
 @dataclass
@@ -51,9 +57,12 @@ class RunResult:
     trace_path: Optional[str] = None
     sandbox: str = ""
     message: str = ""  # one line: why the run stopped, when not ready
+    data: Any = None  # answer["data"] (the structured answer with a schema), None when unset
+    schema_errors: list[str] = field(default_factory=list)  # data against the schema; empty when valid or no schema
 
     def to_json(self) -> dict[str, Any]:
-        return {"answer": self.answer, "ready": self.ready, "stop_reason": self.stop_reason, "message": self.message,
+        return {"answer": self.answer, "data": self.data, "ready": self.ready, "stop_reason": self.stop_reason,
+                "message": self.message, "schema_errors": self.schema_errors,
                 "turns": self.turns, "cost": self.cost, "duration": round(self.duration, 3),
                 "usage": {m: vars(u) for m, u in self.usage.items()}, "trace": self.trace_path, "sandbox": self.sandbox}
 
@@ -84,6 +93,10 @@ class RLM:
         self._lock = threading.Lock()
         self._answers: dict[int, tuple[str, bool]] = {}
         self.last_answer = ""  # the root REPL's answer content so far (printed on Ctrl-C)
+        self.result: Optional[RunResult] = None  # set when run() ends, also when it raises (the partial result)
+        self.turns = 0  # root turns started so far
+        self.in_cell = False  # the root loop is waiting on a cell (Ctrl-C then interrupts the cell, see interrupt())
+        self._repls: "weakref.WeakSet[Repl]" = weakref.WeakSet()
         prev = client.on_event
 
         def forward(e: object) -> None:
@@ -126,7 +139,10 @@ class RLM:
             cfg = self.client.config
             self.emit(RunStarted(question, cfg.model, cfg.sub_model or cfg.model, self.settings.max_turns,
                                  self.settings.max_depth, repl.sandbox, repl.sandbox_reason, len(card)))
-            out = self._loop(repl, prompts.first_message(question, card, history), 0)
+            first = prompts.first_message(question, card, history)
+            if self.settings.schema is not None:
+                first += "\n\n" + prompts.schema_note(self.settings.schema)
+            out = self._loop(repl, first, 0)
         except ProviderError as e:
             error, reason = str(e), "provider_error"
             raise
@@ -137,15 +153,40 @@ class RLM:
             if own:
                 repl.close()
             b = self.client.budget
-            o = out or _Outcome(str(repl.answer.get("content", "")), False, reason, 0,
+            o = out or _Outcome(str(repl.answer.get("content", "")), False, reason, self.turns,
                                 error or "")
+            self.result = self._result(o, repl, t0)
+            if o.stop_reason == "interrupted":
+                self.emit(Interrupted(o.turns, len(o.answer), "model call" if out is None else "cell"))
             self.emit(RunFinished(o.ready, o.stop_reason, o.turns, time.monotonic() - t0,
                                   b.cost if b.cost_known else None, b.tokens, len(o.answer), error,
                                   {m: vars(u) for m, u in b.snapshot().items()}, o.answer))
+        return self.result
+
+    def cancel(self) -> None:
+        """Ctrl-C, first step: refuse every further model call. Lock-free, so a signal handler may call it."""
+        self.client.budget.cancel("interrupted", "interrupted (Ctrl-C)")
+
+    def interrupt(self) -> None:
+        """Ctrl-C: refuse further model calls and interrupt every running cell, root and children.
+
+        Not from a signal handler (it takes locks): the loop then ends with stop_reason "interrupted" and the
+        answer as the interrupted cell left it.
+        """
+        self.cancel()
+        with self._lock:
+            repls = list(self._repls)
+        for r in repls:
+            r.interrupt("KeyboardInterrupt: the run was interrupted (Ctrl-C)")
+
+    def _result(self, o: _Outcome, repl: Repl, t0: float) -> RunResult:
         b = self.client.budget
-        return RunResult(out.answer, out.ready, out.stop_reason, out.turns, b.snapshot(),
-                         b.cost if b.cost_known else None, time.monotonic() - t0, sandbox=repl.sandbox,
-                         message=out.message)
+        data = answer_schema.data_of(repl.answer)
+        schema = self.settings.schema
+        errors = [] if schema is None or o.ready or data is answer_schema.MISSING else answer_schema.validate(schema, data)
+        return RunResult(o.answer, o.ready, o.stop_reason, o.turns, b.snapshot(), b.cost if b.cost_known else None,
+                         time.monotonic() - t0, sandbox=repl.sandbox, message=o.message,
+                         data=answer_schema.present(data), schema_errors=errors)
 
     def child(self, prompt: str, inputs: Optional[ReplInputs], depth: int) -> str:
         """``rlm_query`` below the depth limit: a loop over its own REPL; returns the answer text."""
@@ -169,6 +210,8 @@ class RLM:
 
         r.on_subcall = on_subcall
         r.on_answer = lambda a: self._announce(r, a, depth)
+        with self._lock:
+            self._repls.add(r)
         self._answers[id(r)] = ("", False)  # the worker's initial answer is not news
         return r
 
@@ -217,6 +260,7 @@ class RLM:
         messages: list[dict] = [{"role": "system", "content": system}, {"role": "user", "content": first}]
         seen_output = False  # has the model been shown the output of any cell yet?
         refused = False
+        invalid = 0  # ready answers whose data did not match the schema
         turn = replied = 0  # turns started / turns the model answered
         stop: Optional[_Stop] = None
         try:
@@ -224,19 +268,31 @@ class RLM:
                 if turn >= self.settings.max_turns:
                     raise _Stop("max_turns", f"turn limit of {self.settings.max_turns} reached")
                 turn += 1
+                if depth == 0:
+                    self.turns = turn
                 self.emit(TurnStarted(turn, self.settings.max_turns, depth))
                 text, _ = self._complete(messages, turn, depth)
                 replied = turn
                 messages.append({"role": "assistant", "content": text})
                 feedback = self._run_reply(repl, text, turn, depth)
                 if repl.answer.get("ready"):
-                    if seen_output or refused:
+                    errors = self._schema_errors(repl, depth) if (seen_output or refused) else []
+                    if (seen_output or refused) and not errors:
                         a = repl.answer
                         return _Outcome(str(a.get("content", "")), True, "ready", turn)
-                    refused = True  # answered without looking: refused once
+                    if errors:  # ready, but answer["data"] does not match the schema: sent back to be fixed
+                        invalid += 1
+                        if invalid > self.settings.schema_retries:
+                            raise _Stop("schema_invalid", f"answer[\"data\"] still did not match the schema after "
+                                        f"{invalid} tries ({errors[0]})")
+                        note = prompts.schema_invalid(errors, self.settings.schema_retries - invalid + 1)
+                        kind = "schema_invalid"
+                    else:
+                        refused = True  # answered without looking: refused once
+                        note, kind = prompts.READY_REFUSED, "ready_refused"
                     repl.run_cell('answer["ready"] = False')
-                    self.emit(Notice(turn, "ready_refused", prompts.READY_REFUSED, depth))
-                    feedback += "\n\n" + prompts.READY_REFUSED
+                    self.emit(Notice(turn, kind, note, depth))
+                    feedback += "\n\n" + note
                 seen_output = seen_output or "[cell " in feedback
                 messages.append({"role": "user", "content": feedback + "\n\n" + self._status(turn)})
                 if self.client.budget.exceeded is not None:
@@ -269,7 +325,11 @@ class RLM:
                 raise self.client.budget.time_out()
             limit = self.settings.repl.cell_timeout if left is None else max(0.5, min(self.settings.repl.cell_timeout, left))
             self.emit(CellStarted(turn, i, code, depth))
-            r = repl.run_cell(code, timeout=limit)
+            self.in_cell = depth == 0
+            try:
+                r = repl.run_cell(code, timeout=limit)
+            finally:
+                self.in_cell = False
             self._announce(repl, r.answer, depth)
             shown = r.to_model()
             self.emit(CellFinished(turn, i, r.duration, len(shown), r.stdout_total + r.stderr_total, r.error,
@@ -289,9 +349,17 @@ class RLM:
             parts.append(f"[answer] content has {len(str(a['content'])):,} chars; ready is False.")
         return "\n\n".join(parts)
 
+    def _schema_errors(self, repl: Repl, depth: int) -> list[str]:
+        schema = self.settings.schema
+        if schema is None or depth > 0:
+            return []
+        return answer_schema.validate(schema, answer_schema.data_of(repl.answer))
+
     def _final(self, repl: Repl, messages: list[dict], turn: int, depth: int, stop: _Stop) -> _Outcome:
         """One last call for the best answer now (refused by the budget for cost, tokens and time)."""
         partial = str(repl.answer.get("content", "") or "")
+        if stop.reason in ("interrupted", "schema_invalid"):  # the user wants out / the model could not comply
+            return _Outcome(partial, False, stop.reason, turn, str(stop))
         if messages and messages[-1]["role"] == "assistant":
             messages.append({"role": "user", "content": "(the limit stopped the run before this reply's code ran)"})
         messages.append({"role": "user", "content": prompts.FINAL.format(reason=f"Stopped: {stop}.")})

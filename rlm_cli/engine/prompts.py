@@ -99,3 +99,28 @@ READY_REFUSED = ("You set answer[\"ready\"] = True before seeing any output from
                  "and check the answer against the input; then set answer[\"ready\"] = True again.")
 FINAL = ("{reason} No more code will run. Reply now with the best answer you can give from what you found, as plain "
          "text (say what is uncertain or missing).")
+
+
+# -- structured answers (--schema, rlm check): the value goes in answer["data"] (engine/schema.DATA_KEY) ----------
+SCHEMA_NOTE = """\
+This run needs a structured answer. Put it in `answer["data"]` as plain Python values (dict, list, str, int, \
+float, bool, None) matching this JSON Schema, and put a short human-readable version in `answer["content"]`:
+```json
+{schema}
+```
+When you set `answer["ready"] = True`, `answer["data"]` is validated against the schema; if it does not match, \
+ready is reset and you are told what to fix."""
+
+
+def schema_note(schema: dict) -> str:
+    import json
+
+    return SCHEMA_NOTE.format(schema=json.dumps(schema, indent=1, ensure_ascii=False))
+
+
+def schema_invalid(errors: list[str], tries_left: int) -> str:
+    listed = "\n".join(f"- {e}" for e in errors)
+    return (f"answer[\"data\"] does not match the required JSON Schema, so the answer was not accepted and "
+            f"answer[\"ready\"] was reset to False:\n{listed}\nFix answer[\"data\"] in a ```repl block and set "
+            f"answer[\"ready\"] = True again ({tries_left} more {'try' if tries_left == 1 else 'tries'} before the "
+            "run stops without an answer).")

@@ -51,6 +51,7 @@ class Budget:
         self.subcalls = 0
         self.by_model: Dict[str, ModelUsage] = {}
         self.exceeded: Optional[BudgetExceeded] = None
+        self.cancelled: Optional[BudgetExceeded] = None  # cancel(): every later call is refused with it
 
     # -- totals -----------------------------------------------------------------
     @property
@@ -76,6 +77,9 @@ class Budget:
     # -- checks -----------------------------------------------------------------
     def check(self, role: str) -> None:
         """Refuse the next call if a limit is reached; a sub-call also takes one of --max-subcalls."""
+        c = self.cancelled
+        if c is not None:  # a fresh error each time: threads raise it concurrently
+            raise BudgetExceeded(c.limit, str(c))
         with self._lock:
             lim = self.limits
             timed_out = self.exceeded is not None and self.exceeded.limit == "timeout"
@@ -92,6 +96,14 @@ class Budget:
                 if lim.max_subcalls is not None and self.subcalls >= lim.max_subcalls:
                     raise self._refusal("max_subcalls", f"sub-call limit of {lim.max_subcalls} reached")
                 self.subcalls += 1  # reserved now, so concurrent batch items cannot all slip past the limit
+
+    def cancel(self, limit: str, message: str) -> None:
+        """Refuse every later call (Ctrl-C). No lock: a signal handler on the main thread may call it while
+        that thread holds the lock; plain attribute stores are atomic."""
+        err = BudgetExceeded(limit, message)
+        self.cancelled = err
+        if self.exceeded is None:
+            self.exceeded = err
 
     def time_out(self) -> BudgetExceeded:
         """The error for a call cut short by the deadline (recorded like any refusal)."""

@@ -197,6 +197,9 @@ class LLMClient:
         attempt = 0
         while True:
             attempt += 1
+            c = self.budget.cancelled
+            if c is not None:  # Ctrl-C: no further attempt
+                raise BudgetExceeded(c.limit, str(c))
             remaining = self.budget.remaining_time()
             if remaining is not None and remaining <= 0:
                 raise self.budget.time_out()
