@@ -47,7 +47,7 @@ def questions(stream: TextIO, interactive: bool, err: TextIO) -> Iterator[str]:
             continue
         if q in EXIT_COMMANDS:
             return
-        n += 1
+        n += not q.startswith("/")  # the prompt counts questions, not commands
         yield q
 
 
@@ -81,8 +81,8 @@ def chat(paths: Sequence[str], walk: Any, o: AskOptions, stdin: Optional[TextIO]
             if q == "/vars":
                 print(repl.run_cell("SHOW_VARS()").stdout.rstrip())
                 continue
-            if q == "/help":
-                print(HELP, file=sys.stderr)
+            if q.startswith("/"):
+                print(f"rlm: {HELP}" if q == "/help" else f"rlm: unknown command {q}. {HELP}", file=sys.stderr)
                 continue
             code = max(code, _one(q, repl, history, list(loaded.roots), o))
     return code
