@@ -12,8 +12,13 @@ _rlm() {
             "/outline") cmd="outline" ;;
             "/map") cmd="map" ;;
             "/ask") cmd="ask" ;;
+            "/check") cmd="check" ;;
             "/chat") cmd="chat" ;;
             "/doctor") cmd="doctor" ;;
+            "/runs") cmd="runs" ;;
+            "runs/list") cmd="runs list" ;;
+            "runs/show") cmd="runs show" ;;
+            "runs/rm") cmd="runs rm" ;;
             "/config") cmd="config" ;;
             "config/show") cmd="config show" ;;
             "config/path") cmd="config path" ;;
@@ -26,7 +31,7 @@ _rlm() {
             if [[ "$cur" == -* ]]; then
                 COMPREPLY=($(compgen -W "--version --help -h" -- "$cur"))
             else
-                COMPREPLY=($(compgen -W "inspect grep peek outline map ask chat doctor config" -- "$cur"))
+                COMPREPLY=($(compgen -W "inspect grep peek outline map ask check chat doctor runs config" -- "$cur"))
             fi
             ;;
         "inspect")
@@ -112,13 +117,43 @@ _rlm() {
                 --cell-timeout) return ;;
                 --concurrency) return ;;
                 --sandbox) COMPREPLY=($(compgen -W "auto bwrap process" -- "$cur")); return ;;
+                --format|-f) COMPREPLY=($(compgen -W "text markdown json" -- "$cur")); return ;;
+                --schema) COMPREPLY=($(compgen -f -- "$cur")); return ;;
                 --include) return ;;
                 --exclude) return ;;
                 --max-file-size) return ;;
                 --max-total-size) return ;;
             esac
             if [[ "$cur" == -* ]]; then
-                COMPREPLY=($(compgen -W "--model -m --sub-model --api-base --api-key --max-turns --max-depth --max-subcalls --max-cost --max-tokens --timeout --cell-timeout --concurrency --cache --no-cache --sandbox --json --quiet -q --log --no-log --hidden --no-ignore --follow-symlinks -L --include --exclude --max-file-size --max-total-size --help -h" -- "$cur"))
+                COMPREPLY=($(compgen -W "--model -m --sub-model --api-base --api-key --max-turns --max-depth --max-subcalls --max-cost --max-tokens --timeout --cell-timeout --concurrency --cache --no-cache --sandbox --format -f --json --schema --quiet -q --verbose -v --log --no-log --hidden --no-ignore --follow-symlinks -L --include --exclude --max-file-size --max-total-size --help -h" -- "$cur"))
+            else
+                COMPREPLY=($(compgen -f -- "$cur"))
+            fi
+            ;;
+        "check")
+            case "$prev" in
+                --model|-m) return ;;
+                --sub-model) return ;;
+                --api-base) return ;;
+                --api-key) return ;;
+                --max-turns) return ;;
+                --max-depth) return ;;
+                --max-subcalls) return ;;
+                --max-cost) return ;;
+                --max-tokens) return ;;
+                --timeout) return ;;
+                --cell-timeout) return ;;
+                --concurrency) return ;;
+                --sandbox) COMPREPLY=($(compgen -W "auto bwrap process" -- "$cur")); return ;;
+                --format|-f) COMPREPLY=($(compgen -W "text markdown json github sarif" -- "$cur")); return ;;
+                --output|-o) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+                --include) return ;;
+                --exclude) return ;;
+                --max-file-size) return ;;
+                --max-total-size) return ;;
+            esac
+            if [[ "$cur" == -* ]]; then
+                COMPREPLY=($(compgen -W "--model -m --sub-model --api-base --api-key --max-turns --max-depth --max-subcalls --max-cost --max-tokens --timeout --cell-timeout --concurrency --cache --no-cache --sandbox --format -f --json --output -o --quiet -q --verbose -v --log --no-log --hidden --no-ignore --follow-symlinks -L --include --exclude --max-file-size --max-total-size --help -h" -- "$cur"))
             else
                 COMPREPLY=($(compgen -f -- "$cur"))
             fi
@@ -154,6 +189,31 @@ _rlm() {
                 COMPREPLY=($(compgen -W "--json --help -h" -- "$cur"))
             else
                 COMPREPLY=($(compgen -f -- "$cur"))
+            fi
+            ;;
+        "runs")
+            if [[ "$cur" == -* ]]; then
+                COMPREPLY=($(compgen -W "--help -h" -- "$cur"))
+            else
+                COMPREPLY=($(compgen -W "list show rm" -- "$cur"))
+            fi
+            ;;
+        "runs list")
+            case "$prev" in
+                --limit|-n) return ;;
+            esac
+            if [[ "$cur" == -* ]]; then
+                COMPREPLY=($(compgen -W "--limit -n --json --help -h" -- "$cur"))
+            fi
+            ;;
+        "runs show")
+            if [[ "$cur" == -* ]]; then
+                COMPREPLY=($(compgen -W "--verbose -v --help -h" -- "$cur"))
+            fi
+            ;;
+        "runs rm")
+            if [[ "$cur" == -* ]]; then
+                COMPREPLY=($(compgen -W "--all --help -h" -- "$cur"))
             fi
             ;;
         "config")
