@@ -140,7 +140,10 @@ def list_command(limit: int = 20, json_out: bool = False) -> int:
                      "" if r.cost is None else f"${r.cost:.4f}",
                      "" if r.duration is None else f"{r.duration:.1f}s", _short(r.model, 28), ""))
     widths = [max(len(row[i]) for row in rows) for i in range(7)]
-    cols = os.get_terminal_size(sys.stdout.fileno()).columns if sys.stdout.isatty() else 120
+    try:
+        cols = os.get_terminal_size(sys.stdout.fileno()).columns if sys.stdout.isatty() else 120
+    except (OSError, ValueError):
+        cols = 120
     room = max(20, cols - sum(widths) - 2 * 7)
     for row, r in zip(rows, [None, *runs]):
         question = "QUESTION" if r is None else _short(r.question, room)
@@ -188,8 +191,10 @@ def show_command(ref: str, verbose: bool = False) -> int:
     answer: Optional[str] = None
     finished = False
     for record in records[1:] if meta else records:
-        e = _event(record)
-        view(e)
+        try:
+            view(_event(record))
+        except Exception:  # a line from an older or damaged trace: the rest still replays
+            pass
         if record.get("type") == "AnswerUpdated" and record.get("depth", 0) == 0:
             answer = record.get("content", "")
         elif record.get("type") == "RunFinished":
