@@ -164,3 +164,17 @@ def test_answer_is_markdown_on_a_terminal_and_text_otherwise() -> None:
     print_answer(text, tty)
     out = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", tty.getvalue())
     assert "Findings" in out and "retry" in out and "# Findings" not in out and "**" not in out
+
+
+def test_child_steps_are_printed_indented_with_verbose_only() -> None:
+    for verbose in (False, True):
+        console = Console(file=io.StringIO(), record=True, width=100, force_terminal=True)
+        view = LiveView(console, verbose=verbose, animate=False)
+        view(SubcallStarted(1, "rlm_query", 1, 40))
+        view(TurnStarted(1, 5, depth=1))
+        view(CellStarted(1, 1, "print(context.line_count)", depth=1))
+        view(SubcallFinished(1, "rlm_query", 1, 0.5, None))
+        text = console.export_text()
+        assert "rlm_query ×1 done in 0.5s (child reached turn 1)" in text
+        assert ("  rlm_query depth 1 · turn 1/5 ─" in text) is verbose
+        assert ("  print(context.line_count)" in text) is verbose

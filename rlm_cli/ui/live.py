@@ -149,7 +149,7 @@ class LiveView:
 
     def _print(self, *renderables: RenderableType, depth: int = 0) -> None:
         if depth:
-            renderables = tuple(Padding(r, (0, 0, 0, 2 * depth), expand=False) for r in renderables)
+            renderables = tuple(Padding(r, (0, 0, 0, 2 * depth), expand=isinstance(r, Rule)) for r in renderables)
         self.console.print(*renderables)
 
     def _shown(self, depth: int) -> bool:
