@@ -130,6 +130,28 @@ def overhead(n: int, repeat: int) -> float:
     return diff
 
 
+def per_event(n: int = 100_000) -> None:
+    """The view's own cost per sub-call event (what each of the 1,000 items pays), with the animation running."""
+    from rich.console import Console
+
+    from rlm_cli.engine.events import SubcallFinished, SubcallStarted
+    from rlm_cli.llm import CallFinished
+    from rlm_cli.ui.live import LiveView
+
+    with open(os.devnull, "w") as null:
+        view = LiveView(Console(file=null, force_terminal=True, width=120))
+        view(SubcallStarted(1, "llm_batch", n, 0))
+        view._start()
+        e = CallFinished(1, "openai/sub", "sub", 100, 10, 0.0001, 0.0, False, 1)
+        t0 = time.perf_counter()
+        for _ in range(n):
+            view(e)
+        elapsed = time.perf_counter() - t0
+        view(SubcallFinished(1, "llm_batch", n, elapsed, None))
+        view.close()
+    row("live view, cost per sub-call event", f"{elapsed / n * 1e6:5.2f} us")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1000)
@@ -137,6 +159,7 @@ def main() -> int:
     ap.add_argument("--traces", type=int, default=200)
     args = ap.parse_args()
     startup(args.traces)
+    per_event()
     diff = overhead(args.n, args.repeat)
     return 0 if diff < 0.10 else 1
 

@@ -178,3 +178,16 @@ def test_child_steps_are_printed_indented_with_verbose_only() -> None:
         assert "rlm_query ×1 done in 0.5s (child reached turn 1)" in text
         assert ("  rlm_query depth 1 · turn 1/5 ─" in text) is verbose
         assert ("  print(context.line_count)" in text) is verbose
+
+
+def test_one_view_serves_several_runs_then_closes() -> None:
+    """rlm chat feeds one view a run per question: the animation stops at each RunFinished and comes back."""
+    view = LiveView(Console(file=io.StringIO(), force_terminal=True, width=80))
+    for _ in range(2):
+        view(RunStarted("q?", "m", "s", 3, 1, "process", "", 10))
+        assert view._live is not None
+        view(RunFinished(True, "ready", 1, 0.1, None, 10, 1))
+        assert view._live is None
+    view.close()
+    view(TurnStarted(1, 3))
+    assert view._live is None

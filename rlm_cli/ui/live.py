@@ -92,7 +92,8 @@ class LiveView:
         self.verbose = verbose
         self.animate = animate
         self._refresh = refresh_per_second
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # counters
+        self._life = threading.Lock()  # starting and stopping the animation
         self._t0 = time.monotonic()
         self._replay_t: Optional[float] = None  # replayed events carry their own time ("t")
         self._live: Optional[Live] = None
@@ -113,18 +114,26 @@ class LiveView:
 
     # -- life cycle -----------------------------------------------------------------
     def _start(self) -> None:
-        if self.animate and self._live is None and not self._closed:
-            self._live = Live(_Area(self), console=self.console, refresh_per_second=self._refresh, transient=True,
-                              redirect_stdout=False, redirect_stderr=False)
-            self._live.start()
+        if not self.animate or self._live is not None or self._closed:
+            return
+        # Its own lock: Live.start() draws at once, and drawing takes _lock (child turns start on host threads).
+        with self._life:
+            if self._live is None and not self._closed:
+                live = Live(_Area(self), console=self.console, refresh_per_second=self._refresh, transient=True,
+                            redirect_stdout=False, redirect_stderr=False)
+                live.start()
+                self._live = live
+
+    def _stop(self, close: bool = False) -> None:
+        with self._life:
+            live, self._live = self._live, None
+            self._closed = self._closed or close
+            if live is not None:
+                live.stop()
 
     def close(self) -> None:
-        """Stop the animation (idempotent); the live area is cleared, what was printed stays."""
-        with self._lock:
-            live, self._live = self._live, None
-            self._closed = True
-        if live is not None:
-            live.stop()
+        """Stop the animation for good (idempotent); the live area is cleared, what was printed stays."""
+        self._stop(close=True)
 
     def __enter__(self) -> "LiveView":
         return self
@@ -291,7 +300,7 @@ class LiveView:
         self._print(Text(f"limit: {e.message}", style="bold yellow"), depth=e.depth)
 
     def _on_RunFinished(self, e: Any) -> None:
-        self.close()
+        self._stop()  # until the next run's RunStarted (rlm chat feeds one view several runs)
         cost = "cost unknown" if e.cost is None else _money(e.cost)
         if e.ready:
             head = Text("✓ ready", style="bold green")
