@@ -107,4 +107,5 @@ def execute(question: str, paths: Sequence[str], walk: Any, o: AskOptions) -> An
     from .output import AskRun
 
     return AskRun(question, result, o.model, o.sub_model or o.model,
-                  [{"path": k.path, "reason": k.reason} for k in loaded.skipped])
+                  [{"path": k.path, "reason": k.reason} for k in loaded.skipped],
+                  {d.path: f"{d.root.rstrip('/')}/{d.rel}" for d in loaded.documents if d.root})

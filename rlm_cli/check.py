@@ -87,7 +87,7 @@ class CheckReport:
     def from_run(cls, assertion: str, run: Any) -> "CheckReport":
         r = run.result
         data = r.data if isinstance(r.data, dict) else {}
-        findings = [_finding(f, "error" if data.get("verdict") == "fail" else "note")
+        findings = [_finding(f, "error" if data.get("verdict") == "fail" else "note", run.on_disk)
                     for f in data.get("findings") or [] if isinstance(f, dict)]
         verdict = data.get("verdict") if r.ready and data.get("verdict") in ("pass", "fail") else None
         summary = str(data.get("summary") or r.answer or "").strip()
@@ -110,10 +110,11 @@ class CheckReport:
         return f"{self.verdict.upper()}: {self.summary}"
 
 
-def _finding(f: dict, default_severity: str) -> Finding:
+def _finding(f: dict, default_severity: str, on_disk: dict[str, str]) -> Finding:
     line = f.get("line")
     sev = f.get("severity") if f.get("severity") in SEVERITIES else default_severity
-    return Finding(relative_path(str(f.get("path") or "")), line if isinstance(line, int) and line > 0 else None,
+    path = str(f.get("path") or "").strip()
+    return Finding(relative_path(on_disk.get(path, path)), line if isinstance(line, int) and line > 0 else None,
                    " ".join(str(f.get("message") or "").split()) or "(no message)", sev)
 
 

@@ -271,8 +271,8 @@ def check(
 ) -> None:
     """Check ASSERTION against the inputs: a verdict (pass/fail) with findings that cite file:line, for CI.
 
-    Exit status: 0 the assertion holds, 1 it does not, 2 usage or configuration error, 3 no verdict within the
-    limits, 4 the model provider failed, 130 interrupted.
+    Exit status: 0 the assertion holds, 1 it does not, 2 usage or configuration error,
+    3 no verdict within the limits, 4 the model provider failed, 130 interrupted.
     """
     from .check import check as run_check
 

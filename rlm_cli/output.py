@@ -31,6 +31,8 @@ class AskRun:
     model: str
     sub_model: str
     skipped: list[dict[str, str]] = field(default_factory=list)  # inputs left out: path, reason
+    # a file as the model names it (relative to its input directory) -> as the shell names it (input dir joined)
+    on_disk: dict[str, str] = field(default_factory=dict)
 
     @property
     def interrupted(self) -> bool:
