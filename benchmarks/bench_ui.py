@@ -61,7 +61,7 @@ def startup(traces: int) -> None:
     with tempfile.TemporaryDirectory() as d:
         fake_traces(d, traces)
         env = dict(os.environ, RLM_DATA_DIR=d)
-        print(f"start-up (median of 10, best in brackets); target < 0.30 s")
+        print("start-up (median of 10, best in brackets); target < 0.30 s")
         for args in (["--help"], ["runs", "list"], ["runs", "list", "-n", "0"]):
             med, best = wall([RLM, *args], env)
             row(f"rlm {' '.join(args)}" + (f" ({traces} traces)" if "list" in args else ""),

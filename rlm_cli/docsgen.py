@@ -13,10 +13,7 @@ paths; the only version in it is the package's.
 
 from __future__ import annotations
 
-import enum
 import re
-import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,22 +90,14 @@ def first_sentence(text: str) -> str:
     return re.split(r"(?<=\.)\s+(?=[A-Z])", p[0], maxsplit=1)[0] if p else ""
 
 
-def _base(annotation: Any) -> Any:
-    """int for Optional[int], str for Optional[List[str]], the Enum class for an Enum option."""
-    while typing.get_origin(annotation) in (typing.Union, list, getattr(types, "UnionType", typing.Union)):
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        annotation = args[0] if args else str
-    return annotation
-
-
 def _opt(p: Any) -> Opt:
-    base = _base(p.type_descriptor.annotation)
     longs = sorted(p.opts, key=lambda o: (not o.startswith("--"), o))
     o = Opt(longs, p.help or "", bool(p.is_flag), list(p.secondary_opts), repeatable=bool(p.multiple),
             default=p.default)
-    if isinstance(base, type) and issubclass(base, enum.Enum):
-        o.choices, o.kind = tuple(str(m.value) for m in base), "choice"
-    elif base in (int, float):
+    choices = getattr(p.type, "choices", None)  # an Enum option is a Choice of its values
+    if choices:
+        o.choices, o.kind = tuple(str(getattr(c, "value", c)) for c in choices), "choice"
+    elif p.type.name.split()[0] in ("int", "integer", "float"):
         o.kind = "number"
     elif longs[0] in FILE_OPTIONS:
         o.kind = "file"
@@ -242,7 +231,7 @@ def zsh(root: Cmd) -> str:
             out.append("    _arguments -C -s \\")
             out += [f"        {s} \\" for s in specs]
             out += ["        '1:command:->command' \\", "        '*::argument:->argument'", "    case $state in",
-                    "        command)", f"            local -a commands=("]
+                    "        command)", "            local -a commands=("]
             out += [f"                '{s.path[-1]}:{_zq(s.summary)}'" for s in c.subcommands]
             out += ["            )", "            _describe -t commands 'rlm command' commands ;;", "        argument)",
                     "            case $line[1] in"]

@@ -6,8 +6,6 @@ in-process (fast); the exit-code and --json cases run ``python -m rlm_cli ask``.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import subprocess
@@ -109,7 +107,7 @@ def test_needle_in_200mb_log(fake_llm: FakeLLM, tmp_path: Path, big_log: Path) -
     for req in reqs:  # each turn the root received only a few KB, never the 200 MB
         assert len(req.last_user) < 5000, len(req.last_user)
     assert NEEDLE not in reqs[0].last_user  # the card previews head and tail only
-    assert f"1 \n" in reqs[1].last_user or "\n1\n" in reqs[1].last_user
+    assert "1 \n" in reqs[1].last_user or "\n1\n" in reqs[1].last_user
 
 
 def _purchases(path: Path) -> dict:
