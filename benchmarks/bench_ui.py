@@ -66,8 +66,8 @@ def startup(traces: int) -> None:
             med, best = wall([RLM, *args], env)
             row(f"rlm {' '.join(args)}" + (f" ({traces} traces)" if "list" in args else ""),
                 f"{med:5.3f} s ({best:5.3f})")
-        med, best = wall([sys.executable, "-c", "import typer._adapters"], env)
-        row("python -c 'import typer._adapters' (Typer floor)", f"{med:5.3f} s ({best:5.3f})")
+        med, best = wall([sys.executable, "-c", "import typer.main"], env)
+        row("python -c 'import typer.main' (Typer floor)", f"{med:5.3f} s ({best:5.3f})")
         med, best = wall([sys.executable, "-c", "pass"], env)
         row("python -c pass (floor)", f"{med:5.3f} s ({best:5.3f})")
         from rlm_cli.runs import iter_runs  # what `runs list` adds to the floor: summaries of every trace
