@@ -8,7 +8,7 @@ from typing import Iterator
 
 from .document import Document
 from .search import Matcher
-from .types import Chunk, human_size, FileChangedError, InputError, MatchList, Skipped
+from .types import Chunk, FileChangedError, MatchList, Skipped, human_size
 
 
 class Corpus:
@@ -191,4 +191,4 @@ def _packed(docs: list[Document]) -> Chunk:
     return Chunk(label, 1, 1, 0, total, partial(_packed_text, docs), tuple(d.path for d in docs))
 
 
-__all__ = ["Corpus", "InputError"]
+__all__ = ["Corpus"]

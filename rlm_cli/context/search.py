@@ -63,9 +63,6 @@ class Matcher:
         # When the whole regex is that literal, containing it is matching it.
         self.exact = self.literal is not None and (fixed or re.escape(literal) == source or literal == source)
 
-    def matches(self, line: str) -> bool:
-        return self.regex.search(line) is not None
-
     def lines_in(self, data: bytes) -> Iterator[tuple[int, str | None]]:
         """(0-based line index within ``data``, line text) for each matching line.
 

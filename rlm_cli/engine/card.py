@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..context.types import human_size
+
 HEAD_CHARS = 1200
 TAIL_CHARS = 600
 LINE_CHARS = 200  # a preview line is cut here, so one huge line cannot blow the budget
@@ -20,14 +22,6 @@ MAP_CHARS = 1500
 MAP_MAX_FILES = 3000  # parsing more would delay the first turn for a preview
 
 CARD_CELL = "print(__import__('rlm_cli.engine.card', fromlist=['describe']).describe(context), end='')"
-
-
-def _human(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if n < 1024 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TB"
 
 
 def _clip_lines(text: str, max_lines: int = 30, last: bool = False) -> str:
@@ -57,7 +51,7 @@ def describe(ctx: Any) -> str:
 def _document(doc: Any) -> str:
     lang = getattr(doc, "language", None)
     out = [f"type: Document  path: {doc.path}" + (f"  language: {lang}" if lang else ""),
-           f"size: {doc.size:,} bytes ({_human(doc.size)}), {len(doc):,} characters, {doc.line_count:,} lines"]
+           f"size: {doc.size:,} bytes ({human_size(doc.size)}), {len(doc):,} characters, {doc.line_count:,} lines"]
     bad = getattr(doc, "invalid_bytes", 0)
     if bad:
         out.append(f"note: {bad:,} bytes were not valid UTF-8 and read as U+FFFD")
@@ -68,7 +62,7 @@ def _document(doc: Any) -> str:
 def _corpus(corpus: Any) -> str:
     files = corpus.files
     size = sum(d.size for d in files)
-    out = [f"type: Corpus  {len(files):,} files, {size:,} bytes ({_human(size)}), "
+    out = [f"type: Corpus  {len(files):,} files, {size:,} bytes ({human_size(size)}), "
            f"{sum(d.line_count for d in files):,} lines"]
     langs: dict[str, int] = {}
     for d in files:
@@ -89,7 +83,7 @@ def _corpus(corpus: Any) -> str:
         pass
     if files:
         biggest = max(files, key=lambda d: d.size)
-        out.append(f"largest file: {biggest.path} ({_human(biggest.size)}, {biggest.line_count:,} lines); "
+        out.append(f"largest file: {biggest.path} ({human_size(biggest.size)}, {biggest.line_count:,} lines); "
                    f"first file {files[0].path}:")
         out += _previews(files[0], "  ")
     return "\n".join(out)
