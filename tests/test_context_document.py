@@ -200,3 +200,20 @@ def test_ripgrep_path_gives_identical_results(tmp_path, mixed, monkeypatch):
     for literal in ("needle", "ERROR timeout", "日本語", "wörld 59"):
         m = Matcher(literal, fixed=True)
         assert list(rg_scan("rg", str(p), m, doc._read)) == list(doc.iter_matches(m)), literal
+
+
+def test_lines_read_forward_across_a_long_line(tmp_path):
+    from rlm_cli.context.document import MAX_LINE_CHARS
+
+    p = tmp_path / "long_middle.txt"
+    p.write_text("first\r\n" + "y" * 30_000 + "\nthird\n" + "z" * MAX_LINE_CHARS + "\nlast")
+    doc = Document("long_middle.txt", str(p))
+    rows = doc.lines(1, 5).splitlines()
+    assert rows[0] == "1| first"
+    assert rows[1] == "2| " + "y" * MAX_LINE_CHARS + " … [line continues: 30,001 bytes in all]"
+    assert rows[2] == "3| third"
+    assert rows[3] == "4| " + "z" * MAX_LINE_CHARS  # exactly at the cap: shown whole
+    assert rows[4] == "5| last" and doc.line(5) == "last" and doc.line(2).startswith("yyy")
+    m = doc.grep("third", context=2)[0]
+    assert m.before == ("first", "y" * MAX_LINE_CHARS + " … [line continues: 30,001 bytes in all]")
+    assert m.after == ("z" * MAX_LINE_CHARS, "last")

@@ -213,15 +213,27 @@ class Document:
             pos = data.find(b"\n", pos + 1)
         return start + pos + 1
 
-    def _line_text(self, n: int, max_chars: int = MAX_LINE_CHARS) -> str:
-        a = self._line_start(n)
-        b = self._line_start(n + 1)
+    def _line_texts(self, a: int, b: int, max_chars: int = MAX_LINE_CHARS) -> Iterator[str]:
+        """Lines ``a``..``b`` (1-based, inclusive) as text, reading forward from line ``a``.
+
+        The index is asked once for where line ``a`` starts; each line after it is read
+        from where the last one ended, and only an over-long line asks where its end is.
+        """
         cap = max_chars * 4
-        data = self._read(a, min(b, a + cap))
-        text = data.decode("utf-8", "replace").rstrip("\r\n")
-        if len(text) > max_chars or b - a > cap:
-            text = text[:max_chars] + f" … [line continues: {b - a:,} bytes in all]"
-        return text
+        pos, end = self._line_start(a), self.index.starts[-1]
+        for n in range(a, b + 1):
+            data = self._read(pos, min(end, pos + cap + 1))
+            cut = data.find(b"\n")
+            if cut >= 0 or pos + len(data) >= end:
+                raw = data if cut < 0 else data[:cut]
+                nxt = min(end, pos + len(raw) + 1)  # where line n + 1 starts
+            else:  # longer than cap: show its head, find its end through the index
+                raw, nxt = data, self._line_start(n + 1)
+            text = raw.decode("utf-8", "replace").rstrip("\r")
+            if len(text) > max_chars or nxt - pos > cap:
+                text = text[:max_chars] + f" … [line continues: {nxt - pos:,} bytes in all]"
+            yield text
+            pos = nxt
 
     def lines(self, a: int = 1, b: int | None = None) -> str:
         """Lines ``a`` to ``b`` (1-based, inclusive), numbered; very long lines are cut."""
@@ -232,11 +244,11 @@ class Document:
         if b < a:
             return f"[no lines {a}-{b}: {self.path} has {total:,} lines]"
         width = len(str(b))
-        return "\n".join(f"{n:>{width}}| {self._line_text(n)}" for n in range(a, b + 1))
+        return "\n".join(f"{n:>{width}}| {text}" for n, text in zip(range(a, b + 1), self._line_texts(a, b)))
 
     def line(self, n: int) -> str:
         """The text of line ``n`` (1-based), unnumbered."""
-        return self._line_text(n)
+        return next(self._line_texts(n, n), "")
 
     # -- search -------------------------------------------------------------------
     def grep(self, pattern: str, ignore_case: bool = False, context: int = 0, max_matches: int = 1000,
@@ -251,8 +263,8 @@ class Document:
             before = after = ()
             if context:
                 lo, hi = max(1, line_no - context), min(self.line_count, line_no + context)
-                before = tuple(self._line_text(n) for n in range(lo, line_no))
-                after = tuple(self._line_text(n) for n in range(line_no + 1, hi + 1))
+                around = tuple(self._line_texts(lo, hi))
+                before, after = around[: line_no - lo], around[line_no - lo + 1 :]
             out.append(Match(self.path, line_no, text, before, after))
         return out
 
