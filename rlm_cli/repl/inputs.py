@@ -30,6 +30,11 @@ class ReplInputs:
     specs: list[InputSpec] = field(default_factory=list)
     walk: WalkOptions = field(default_factory=WalkOptions)
     description: str = ""  # for a child: what the parent passed (e.g. "3 chunks, 120,000 characters")
+    # What the host already walked (from_loaded): the worker opens exactly these files instead of
+    # walking and sniffing the whole tree a second time. Rows: [path, real_path, encoding, language, root, rel].
+    files: list[list[Any]] | None = None
+    skipped: list[list[str]] = field(default_factory=list)  # [path, reason]
+    single: bool = False
 
     @classmethod
     def from_paths(cls, paths: Sequence[str], walk: WalkOptions | None = None) -> "ReplInputs":
@@ -64,10 +69,28 @@ class ReplInputs:
                 specs.append(InputSpec(backing["<stdin>"], "<stdin>"))
             else:
                 specs.append(InputSpec(backing.get(root, os.path.abspath(root)), root))
-        return cls(specs, walk or WalkOptions())
+        files = [[d.path, d.real_path, d.encoding, d.language, d.root, d.rel] for d in loaded.documents]
+        skipped = [[k.path, k.reason] for k in loaded.skipped]
+        return cls(specs, walk or WalkOptions(), files=files, skipped=skipped, single=loaded.single)
+
+    def open(self) -> Loaded:
+        """The context objects, in the worker: the host's file list when there is one, else a walk."""
+        from ..context import Document, Skipped, load
+
+        if self.files is None:
+            loaded = load([s.path for s in self.specs], self.walk)
+            relabel(loaded, self.specs)
+            return loaded
+        docs = []
+        for path, real_path, encoding, language, root, rel in self.files:
+            doc = Document(path, real_path, encoding=encoding, language=language)
+            doc.root, doc.rel = root, rel
+            docs.append(doc)
+        return Loaded(docs, [Skipped(p, r) for p, r in self.skipped], self.single, [s.label for s in self.specs])
 
     def to_wire(self) -> dict[str, Any]:
-        return {"specs": [asdict(s) for s in self.specs], "walk": asdict(self.walk), "description": self.description}
+        return {"specs": [asdict(s) for s in self.specs], "walk": asdict(self.walk), "description": self.description,
+                "files": self.files, "skipped": self.skipped, "single": self.single}
 
     @classmethod
     def from_wire(cls, d: dict[str, Any]) -> "ReplInputs":
@@ -75,7 +98,8 @@ class ReplInputs:
         for k in ("include", "exclude"):
             if k in walk:
                 walk[k] = tuple(walk[k])
-        return cls([InputSpec(**s) for s in d.get("specs", [])], WalkOptions(**walk), d.get("description", ""))
+        return cls([InputSpec(**s) for s in d.get("specs", [])], WalkOptions(**walk), d.get("description", ""),
+                   d.get("files"), d.get("skipped") or [], bool(d.get("single")))
 
 
 def relabel(loaded: Loaded, specs: Sequence[InputSpec]) -> None:

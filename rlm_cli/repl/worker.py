@@ -140,16 +140,13 @@ class Worker:
 
     # -- start --------------------------------------------------------------------
     def load(self, inputs: dict) -> str:
-        from ..context import load
-        from .inputs import ReplInputs, relabel
+        from .inputs import ReplInputs
 
         spec = ReplInputs.from_wire(inputs)
         if not spec.specs:
             self.context = None
             return "no input (context is None)"
-        loaded = load([s.path for s in spec.specs], spec.walk)
-        relabel(loaded, spec.specs)
-        self.context = loaded.context
+        self.context = spec.open().context
         return repr(self.context)
 
     def build_namespace(self) -> None:
