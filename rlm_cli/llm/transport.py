@@ -140,7 +140,7 @@ class LiteLLMTransport:
             kwargs["api_base"] = request.api_base
         if request.api_key:
             kwargs["api_key"] = request.api_key
-        elif request.api_base and not _provider_key_in_env(request.model):
+        elif request.api_base and request.model.startswith("openai/") and not os.environ.get("OPENAI_API_KEY"):
             # Local OpenAI-compatible servers (Ollama, llama.cpp, vLLM) want no key, but the
             # OpenAI client refuses to send a request without one.
             kwargs["api_key"] = "no-key"
@@ -199,12 +199,6 @@ class LiteLLMTransport:
 
     def count_tokens(self, model: str, messages: List[Message]) -> int:
         return int(load_litellm().token_counter(model=model, messages=messages))
-
-
-def _provider_key_in_env(model: str) -> bool:
-    """Whether the provider named by ``model`` (``openai/...``) has its usual key variable set."""
-    provider = model.split("/", 1)[0] if "/" in model else "openai"
-    return bool(os.environ.get(f"{provider.upper()}_API_KEY"))
 
 
 def _quantize(timeout: float) -> float:
