@@ -133,9 +133,12 @@ def grep_command(loaded: Loaded, pattern: str, *, ignore_case: bool, fixed: bool
 
 def _matches(doc: Document, matcher: Matcher):
     """Matching lines of one file; ripgrep finds exact literals in big plain UTF-8 files."""
-    big_plain = doc.encoding == "utf-8" and doc.size >= RG_MIN_BYTES and doc._open() is not None and not doc._base
-    rg = shutil.which("rg") if matcher.exact and big_plain else None
-    return rg_scan(rg, doc.real_path, matcher, doc._read, doc._release) if rg else doc.iter_matches(matcher)
+    if matcher.exact and doc.encoding == "utf-8" and doc.size >= RG_MIN_BYTES:
+        rg = shutil.which("rg")
+        doc._open()  # finds a BOM: rg -E none would count it as text of line 1, so BOM files stay here
+        if rg and not doc._base:
+            return rg_scan(rg, doc.real_path, matcher, doc._read, doc._release)
+    return doc.iter_matches(matcher)
 
 
 def _format(path: str, line_no: int, text: str, matcher: Matcher, colour: bool) -> str:
